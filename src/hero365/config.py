@@ -1,0 +1,48 @@
+"""All settings in one place, read from the environment (prefix-free names such as DATABASE_URL)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def data_dir() -> Path:
+    """The user's data folder ($XDG_DATA_HOME/hero365 or ~/.local/share/hero365)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "hero365"
+
+
+def _default_db_url() -> str:
+    return f"sqlite+aiosqlite:///{data_dir() / 'hero365.db'}"
+
+
+class Settings(BaseSettings):
+    """Configuration for every process (CLI, gateway, workers). Unset integrations stay honestly absent."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(default_factory=_default_db_url, description="SQLAlchemy async URL")
+    redis_url: str | None = Field(default=None, description="Redis for cache, rate limits and the dialer queue")
+    cache_ttl_seconds: int = 300
+    db_echo: bool = False
+    db_pool_size: int = 10
+    #: The demo business the CLI acts on when none is named.
+    default_business_id: int | None = None
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + value.split(":///", 1)[1]
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

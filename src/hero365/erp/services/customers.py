@@ -1,0 +1,121 @@
+"""What a customer on a call can do for their own account: the calling agents' operations.
+
+The actor is the business's calling agent bound to one contact (Role.CALL_AGENT, actor.contact_id);
+every lookup below goes through that binding, so nothing said on the call reaches another account.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..domain.contacts import Contact, ContactKind, InteractionKind, LeadStatus
+from ..domain.errors import InvalidInput, NotFound
+from ..domain.jobs import Job, JobStatus
+from ..domain.tasks import Task, TaskKind
+from ..domain.tenancy import Actor, Role
+from ..store.uow import UnitOfWork
+from .common import get_contact, log, resolve_job
+from .contacts import log_interaction, opt_out, schedule_follow_up
+from .jobs import create_job, next_free_slot, reschedule_job, update_job_status
+
+
+def _caller(actor: Actor) -> int:
+    if actor.role != Role.CALL_AGENT or actor.contact_id is None:
+        raise InvalidInput("This is for a customer on a call.")
+    return actor.contact_id
+
+
+async def caller(uow: UnitOfWork, actor: Actor) -> Contact:
+    return await get_contact(uow, actor, _caller(actor))
+
+
+async def my_job(uow: UnitOfWork, actor: Actor, number: int | None = None) -> Job:
+    _caller(actor)
+    return await resolve_job(uow, actor, number, None)
+
+
+async def reschedule_appointment(uow: UnitOfWork, actor: Actor, start: datetime, number: int | None = None) -> Job:
+    """Move the caller's appointment to a free time; a taken time is refused with the nearest free one."""
+    job = await my_job(uow, actor, number)
+    slot = await next_free_slot(uow, actor, start, job.duration_minutes)
+    if slot is None or slot.start != start:
+        hint = f" The next free time is {slot.start.isoformat()}." if slot else ""
+        raise InvalidInput("That time isn't available." + hint, next_free=slot.start.isoformat() if slot else None)
+    job = await reschedule_job(uow, actor, start, job.number)
+    job.technician_id = slot.technician_id if job.technician_id is None else job.technician_id
+    await log_interaction(uow, actor, await caller(uow, actor), InteractionKind.CALL,
+                          f"Rescheduled job {job.number} to {start.isoformat()}", job_id=job.id)
+    return job
+
+
+async def cancel_appointment(uow: UnitOfWork, actor: Actor, number: int | None = None) -> Job:
+    job = await my_job(uow, actor, number)
+    job = await update_job_status(uow, actor, JobStatus.CANCELLED, job.number, reason="cancelled by the customer")
+    await log_interaction(uow, actor, await caller(uow, actor), InteractionKind.CALL,
+                          f"Cancelled job {job.number}", job_id=job.id)
+    return job
+
+
+async def book_consultation(uow: UnitOfWork, actor: Actor, start: datetime, service: str | None = None,
+                            duration_minutes: int = 60) -> Job:
+    """A visit in a free slot: the exact time when free, else refused with the next free time."""
+    contact = await caller(uow, actor)
+    slot = await next_free_slot(uow, actor, start, duration_minutes)
+    if slot is None or slot.start != start:
+        hint = f" The next free time is {slot.start.isoformat()}." if slot else ""
+        raise InvalidInput("That time isn't available." + hint, next_free=slot.start.isoformat() if slot else None)
+    title = f"Consultation: {service}" if service else "Consultation"
+    job = await create_job(uow, actor, contact.id or 0, title, start, duration_minutes, slot.technician_id)
+    await log_interaction(uow, actor, contact, InteractionKind.CALL, f"Booked {title} as job {job.number}",
+                          job_id=job.id)
+    return job
+
+
+async def give_feedback(uow: UnitOfWork, actor: Actor, rating: int | None, note: str | None,
+                        number: int | None = None) -> None:
+    if rating is None and not (note and note.strip()):
+        raise InvalidInput("How would you rate the work, from one to five?")
+    if rating is not None and not 1 <= rating <= 5:
+        raise InvalidInput("Please give a rating from one to five.")
+    contact = await caller(uow, actor)
+    try:
+        job: Job | None = await resolve_job(uow, actor, number, None, open_only=False)
+    except NotFound:
+        job = None
+    summary = (f"Rated {rating}/5" if rating is not None else "Feedback") + (f": {note.strip()}" if note else "")
+    await log_interaction(uow, actor, contact, InteractionKind.FEEDBACK, summary, rating=rating,
+                          job_id=job.id if job else None)
+    log(uow, actor, "customer.feedback", "contact", contact.id, summary)
+
+
+async def call_back_later(uow: UnitOfWork, actor: Actor, at: datetime) -> Task:
+    contact = await caller(uow, actor)
+    return await schedule_follow_up(uow, actor, contact.name, at, f"Call {contact.name} back", TaskKind.CALL_BACK,
+                                    contact=contact)
+
+
+async def not_interested(uow: UnitOfWork, actor: Actor, reason: str | None = None) -> Contact:
+    contact = await caller(uow, actor)
+    if contact.kind == ContactKind.LEAD:
+        contact.lead_status = LeadStatus.LOST
+    summary = "Not interested" + (f": {reason}" if reason else "")
+    await log_interaction(uow, actor, contact, InteractionKind.CALL, summary)
+    log(uow, actor, "customer.not_interested", "contact", contact.id, reason or "")
+    return contact
+
+
+async def stop_calling(uow: UnitOfWork, actor: Actor, source: str = "asked on a call") -> Contact:
+    return await opt_out(uow, actor, _caller(actor), source)
+
+
+async def wrong_number(uow: UnitOfWork, actor: Actor, phone: str | None = None) -> Contact:
+    """The person who answered isn't our contact: note it and stop calling that number for them."""
+    contact = await caller(uow, actor)
+    if phone:
+        contact.phones = [p for p in contact.phones if p.number != phone]
+    await log_interaction(uow, actor, contact, InteractionKind.CALL,
+                          f"Wrong number{f' ({phone})' if phone else ''}: the person who answered isn't {contact.name}")
+    log(uow, actor, "customer.wrong_number", "contact", contact.id, phone or "")
+    return contact
+
+
