@@ -42,20 +42,29 @@ def _phonetic(text: str) -> str:
     return " ".join(jellyfish.metaphone(w) for w in text.split())
 
 
+def _best_segment(query: str, name: str) -> tuple[float, str]:
+    """Score a query against the name and against each run of as many words (a surname alone)."""
+    words, n = name.split(), len(query.split())
+    segments = {name} | {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)}
+    return max((fuzz.ratio(query, seg), seg) for seg in segments)
+
+
 def rank_names(query: str, names: dict[int, str], limit: int = 5) -> list[tuple[int, str, float]]:
-    """Best matches for a spoken name: fuzzy on the letters, phonetic on the sound ("jonson" ~ Johnson)."""
+    """Best matches for a spoken name: by letters and by sound ("jonson" ~ Johnson), whole name or part."""
     q = query.strip().lower()
     if not q or not names:
         return []
     lowered = {k: v.lower() for k, v in names.items()}
-    spelled = process.extract(q, lowered, scorer=fuzz.WRatio, limit=limit * 3)
+    shortlist = process.extract(q, lowered, scorer=fuzz.WRatio, limit=max(limit * 4, 20))
     q_sound = _phonetic(q)
-    scored: dict[int, float] = {}
-    for _name, score, key in spelled:
-        sound = fuzz.token_set_ratio(q_sound, _phonetic(lowered[key]))
-        scored[key] = max(score, 0.6 * score + 0.4 * sound)
-    best = sorted(scored.items(), key=lambda kv: -kv[1])[:limit]
-    return [(k, names[k], s) for k, s in best]
+    scored: list[tuple[int, str, float]] = []
+    for _name, wratio, key in shortlist:
+        letters, segment = _best_segment(q, lowered[key])
+        sound = fuzz.ratio(q_sound, _phonetic(segment))
+        score = max(letters, (letters + sound) / 2, wratio * 0.95)
+        scored.append((key, names[key], score))
+    scored.sort(key=lambda m: -m[2])
+    return scored[:limit]
 
 
 def _surname_forms(query: str) -> set[str]:

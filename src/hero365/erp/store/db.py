@@ -41,11 +41,13 @@ class TenantViolation(RuntimeError):
 
 def _scope_queries(state: ORMExecuteState) -> None:
     business_id = state.session.info.get("business_id")
-    if business_id is None or state.is_column_load or state.is_relationship_load:
+    if business_id is None or state.is_column_load or state.is_relationship_load or not state.is_orm_statement:
         return
-    if state.is_select or state.is_update or state.is_delete:
-        state.statement = state.statement.options(with_loader_criteria(
-            TenantOwned, lambda cls: cls.business_id == business_id, include_aliases=True))
+    scoped = [m.class_ for m in state.all_mappers if issubclass(m.class_, TenantOwned)]
+    if scoped and (state.is_select or state.is_update or state.is_delete):
+        state.statement = state.statement.options(*(
+            with_loader_criteria(cls, lambda c: c.business_id == business_id, include_aliases=True)
+            for cls in scoped))
 
 
 def _check_writes(session: Session, flush_context: Any, instances: Any) -> None:
@@ -62,6 +64,14 @@ def _check_writes(session: Session, flush_context: Any, instances: Any) -> None:
         elif obj.business_id != business_id:
             raise TenantViolation(f"{type(obj).__name__} of business {obj.business_id} "
                                   f"written from business {business_id}'s session")
+
+
+class TenantSession(Session):
+    """A session that scopes reads and checks writes by `info["business_id"]`."""
+
+
+event.listen(TenantSession, "do_orm_execute", _scope_queries)
+event.listen(TenantSession, "before_flush", _check_writes)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -101,9 +111,8 @@ class Store:
         self.settings = settings or get_settings()
         self.engine = make_engine(self.settings)
         self.cache: Cache = cache or make_cache(self.settings.redis_url)
-        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
-        event.listen(self._sessions.sync_session_class, "do_orm_execute", _scope_queries)
-        event.listen(self._sessions.sync_session_class, "before_flush", _check_writes)
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True,
+                                            sync_session_class=TenantSession)
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,0 +1,151 @@
+"""Shared fixtures: a store on SQLite and on the real PostgreSQL, a pinned clock, a small business."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from pathlib import Path
+
+import pytest
+
+from hero365.config import Settings
+from hero365.erp.cache import MemoryCache
+from hero365.erp.domain.inventory import Product, ProductKind
+from hero365.erp.domain.tenancy import Actor, Role
+from hero365.erp.services import businesses
+from hero365.erp.store.db import Store
+
+#: Monday 2026-11-23 08:00 in Chicago: the moment the NLU contract is judged at.
+NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+PG_ADMIN = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+PG_UP = _port_open("127.0.0.1", 5432)
+REDIS_UP = _port_open("127.0.0.1", 6379)
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str | None]:
+    """A throw-away PostgreSQL database for this test run (several runs may share the server)."""
+    if not PG_UP:
+        yield None
+        return
+    import asyncpg
+
+    name = f"h365_test_{uuid.uuid4().hex[:10]}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(PG_ADMIN)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    def run(sql: str) -> None:  # in a thread: the fixture may be set up inside a running event loop
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, admin(sql)).result()
+
+    run(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Clock:
+    """A clock tests can move."""
+
+    def __init__(self, at: datetime = NOW) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def store(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> AsyncIterator[Store]:
+    """An empty, migrated-schema store on SQLite, then on PostgreSQL (skipped, saying so, without one)."""
+    if request.param == "postgres":
+        url = request.getfixturevalue("pg_database")
+        if url is None:
+            pytest.skip("PostgreSQL is not answering on 127.0.0.1:5432: PostgreSQL half of this test skipped")
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    s = Store(Settings(database_url=url, redis_url=None), cache=MemoryCache(), clock=clock)
+    if request.param == "postgres":
+        from hero365.erp.store.tables import metadata
+
+        async with s.engine.begin() as conn:
+            await conn.run_sync(metadata.drop_all)
+    await s.create_all()
+    yield s
+    await s.close()
+
+
+@dataclass
+class World:
+    """A small plumbing business: owner, office, two technicians with hours, products and services."""
+
+    store: Store
+    business_id: int
+    owner: Actor
+    office: Actor
+    tech: Actor
+    tech2: Actor
+
+    def call_agent(self, contact_id: int) -> Actor:
+        return Actor(user_id=None, business_id=self.business_id, role=Role.CALL_AGENT, name="Assistant",
+                     contact_id=contact_id)
+
+
+@pytest.fixture
+async def world(store: Store) -> World:
+    biz, owner_user = await businesses.create_business(store, "Hero Plumbing", "America/Chicago",
+                                                       owner_name="Olivia Owner", owner_email="owner@hero.test",
+                                                       tax_rate_bp=825, phone="+15125550000")
+    owner = await businesses.actor_for(store, owner_user.id, biz.id)  # type: ignore[arg-type]
+    office_u = await businesses.add_member(store, owner, "Oscar Office", "office@hero.test", Role.OFFICE)
+    tech_u = await businesses.add_member(store, owner, "Tina Tech", "tina@hero.test", Role.TECHNICIAN)
+    tech2_u = await businesses.add_member(store, owner, "Tom Tech", "tom@hero.test", Role.TECHNICIAN)
+    for u in (tech_u, tech2_u):
+        await businesses.set_working_hours(store, owner, u.id, [0, 1, 2, 3, 4], time(8), time(17))  # type: ignore[arg-type]
+    async with store.uow(biz.id) as uow:  # type: ignore[arg-type]
+        uow.products.add(Product(business_id=biz.id, sku="WH-40", name="40 gallon water heater",  # type: ignore[arg-type]
+                                 unit_price_cents=89900, unit_cost_cents=52000, stock_on_hand=3, reorder_point=2,
+                                 reorder_quantity=4, supplier="Ferguson"))
+        uow.products.add(Product(business_id=biz.id, sku="PT-12", name="pex tubing", unit="ft",  # type: ignore[arg-type]
+                                 unit_price_cents=150, unit_cost_cents=60, stock_on_hand=500, reorder_point=100,
+                                 reorder_quantity=500))
+        uow.products.add(Product(business_id=biz.id, sku="SV-DRAIN", name="drain cleaning",  # type: ignore[arg-type]
+                                 kind=ProductKind.SERVICE, unit_price_cents=18900))
+    return World(store=store, business_id=biz.id, owner=owner,  # type: ignore[arg-type]
+                 office=await businesses.actor_for(store, office_u.id, biz.id),  # type: ignore[arg-type]
+                 tech=await businesses.actor_for(store, tech_u.id, biz.id),  # type: ignore[arg-type]
+                 tech2=await businesses.actor_for(store, tech2_u.id, biz.id))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def redis_url() -> str:
+    if not REDIS_UP:
+        pytest.skip("Redis is not answering on 127.0.0.1:6379: Redis part of this test skipped")
+    return REDIS_URL
