@@ -1,0 +1,13 @@
+"""The `hero365` command: one Typer app, one module per area."""
+
+from __future__ import annotations
+
+import typer
+
+from . import erp, nlu
+
+app = typer.Typer(help="Hero365 Voice: voice agents over a home-service business's ERP.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+app.add_typer(erp.db_app, name="db")
+app.add_typer(nlu.app, name="nlu")
+erp.register(app)
