@@ -149,3 +149,70 @@ async def redis_url() -> str:
     if not REDIS_UP:
         pytest.skip("Redis is not answering on 127.0.0.1:6379: Redis part of this test skipped")
     return REDIS_URL
+
+
+# --- Shared helpers for the service and store tests (added with the ERP test suite) -------------------------
+
+CHICAGO = "America/Chicago"
+
+
+@pytest.fixture
+def local():
+    """`local(day, hour, minute=0)`: a wall-clock time in the business's zone, in the test week.
+
+    `day` is a day of November 2026 (23 = Monday, the pinned "now") or a `date`.
+    """
+    from datetime import date as _date
+    from zoneinfo import ZoneInfo
+
+    def make(day: int | _date, hour: int, minute: int = 0) -> datetime:
+        d = day if isinstance(day, _date) else _date(2026, 11, day)
+        return datetime.combine(d, time(hour, minute), ZoneInfo(CHICAGO))
+
+    return make
+
+
+@dataclass
+class People:
+    """Three customers of the world's business."""
+
+    johnson: object
+    smith: object
+    garcia: object
+
+
+@pytest.fixture
+async def people(world: World) -> People:
+    from hero365.erp.services import contacts
+
+    async with world.store.uow(world.business_id) as uow:
+        johnson = await contacts.create_contact(uow, world.office, "Bob Johnson", "(512) 555-0100",
+                                                street="100 Main St", city="Austin", state="TX", postal_code="78701")
+        smith = await contacts.create_contact(uow, world.office, "Mary Smith", "512.555.0101",
+                                              email="mary@smith.test", street="7 Oak Ave", city="Austin", state="TX")
+        garcia = await contacts.create_contact(uow, world.office, "Carlos Garcia", "+1 212 555 0102",
+                                               company="Garcia Rentals")
+    return People(johnson=johnson, smith=smith, garcia=garcia)
+
+
+@pytest.fixture
+async def empty_pg_url() -> AsyncIterator[str]:
+    """A brand-new, empty PostgreSQL database for one test (dropped after), or a skip saying why."""
+    if not PG_UP:
+        pytest.skip("PostgreSQL is not answering on 127.0.0.1:5432: PostgreSQL half of this test skipped")
+    import asyncpg
+
+    name = f"h365_empty_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(PG_ADMIN)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    try:
+        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        conn = await asyncpg.connect(PG_ADMIN)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()

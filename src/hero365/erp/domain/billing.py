@@ -232,10 +232,10 @@ class Invoice(_Totals, TenantOwned):
                        reference: str | None = None, user_id: int | None = None) -> Payment:
         if self.status == InvoiceStatus.VOID:
             raise IllegalTransition(f"Invoice {self.number} is void; it can't take payments.")
+        if self.balance_cents <= 0:  # first: "pay the rest" on a paid invoice must hear that it is paid
+            raise Conflict(f"Invoice {self.number} is already paid in full.")
         if amount_cents <= 0:
             raise InvalidInput("A payment must be more than zero.")
-        if self.balance_cents <= 0:
-            raise Conflict(f"Invoice {self.number} is already paid in full.")
         if amount_cents > self.balance_cents:
             raise InvalidInput(
                 f"That's more than invoice {self.number}'s balance of {format_money(self.balance_cents)}.",

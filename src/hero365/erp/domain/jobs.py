@@ -112,7 +112,7 @@ class Job(TenantOwned):
     def reschedule(self, start: datetime, duration_minutes: int | None, at: datetime) -> None:
         if not self.is_open:
             raise IllegalTransition(f"Job {self.number} is {self.status.spoken}; it can't be rescheduled.")
-        _check_slot(start, duration_minutes or self.duration_minutes)
+        check_slot(start, duration_minutes or self.duration_minutes)
         self.scheduled_start = start
         if duration_minutes:
             self.duration_minutes = duration_minutes
@@ -135,7 +135,8 @@ class Job(TenantOwned):
                 and self.scheduled_start < end and start < self.scheduled_end)
 
 
-def _check_slot(start: datetime, duration_minutes: int) -> None:
+def check_slot(start: datetime, duration_minutes: int) -> None:
+    """A job's time carries a zone and its length is sane (checked before any comparison with now)."""
     if start.tzinfo is None:
         raise InvalidInput("A job's time needs a time zone.")
     if not 5 <= duration_minutes <= 24 * 60:
@@ -145,10 +146,15 @@ def _check_slot(start: datetime, duration_minutes: int) -> None:
 def ensure_free(technician_name: str, start: datetime, duration_minutes: int, others: Iterable[Job],
                 ignore_job_id: int | None = None) -> None:
     """No technician is booked on two open jobs at once."""
-    _check_slot(start, duration_minutes)
+    check_slot(start, duration_minutes)
     end = start + timedelta(minutes=duration_minutes)
     for other in others:
-        if other.id != ignore_job_id and other.overlaps(start, end):
+        if ignore_job_id is not None and other.id == ignore_job_id:
+            continue
+        if other.overlaps(start, end):
             raise Conflict(
                 f"{technician_name} is already booked on job {other.number} at that time.",
                 job=other.number)
+
+
+_check_slot = check_slot  # the old private name

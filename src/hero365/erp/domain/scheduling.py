@@ -44,7 +44,7 @@ def free_slots(technician_id: int, day: date, tz: str, hours: Iterable[WorkingHo
         while cursor + length <= close:
             end = cursor + length
             if (not_before is None or cursor >= not_before) and all(
-                    not (s < end and cursor < e) for s, e in busy):  # type: ignore[operator]
+                    not (s < end and cursor < e) for s, e in busy):
                 slots.append(Slot(technician_id, cursor, end))
             cursor += step
     return slots
