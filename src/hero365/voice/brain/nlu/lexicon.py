@@ -36,7 +36,9 @@ customer customers client clients contact contacts account accounts payment paym
 number address email info information details detail status milestone notes stock inventory order
 directions weather dollars dollar bucks percent business company place house home office site
 new old first second third same big small main current latest recent overdue unpaid pending outstanding
-whole entire only full quick one named own
+whole entire only full quick one named own reorder nudge ping chase navigate forecast switch find generate
+prepare draft shoot forward mail take drive bring grab buy purchase restock remove delete jot attach leave
+write draw bill invoiced billed charged owed pulled
 """)) | frozenset(WEEKDAYS) | frozenset(MONTHS) | NUMBER_WORDS
 
 DOMAIN = frozenset(_w("""
@@ -57,7 +59,7 @@ HEADS = frozenset(_w("""
 job jobs appointment appointments visit invoice invoices bill bills estimate estimates quote quotes bid
 proposal project remodel renovation addition place house home residence property account site install
 installation repair phone number address email contact balance payment order call service work file info
-information details kitchen bathroom basement roof deck water furnace ac yard cell
+information details yard cell
 """))
 TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "doctor", "mister", "missus", "sir", "madam"})
 PRONOUNS = frozenset(_w("me you him her them it us this that someone somebody customer client they he she"))

@@ -74,6 +74,7 @@ class Utterance:
 def _pre(text: str) -> str:
     s = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
     s = re.sub(r"(?<=\d),(?=\d{3}\b)", "", s)
+    s = re.sub(r"\b(?:uh[- ]huh|mm[- ]hmm|mhm|mm hm)\b", "yes", s)
     s = re.sub(r"\$\s?(\d+(?:\.\d+)?)(\s?k\b)?", lambda m: m.group(1) + ("000" if m.group(2) else "")
                + " dollars", s)
     s = re.sub(r"(\d)\s?%", r"\1 percent", s)
