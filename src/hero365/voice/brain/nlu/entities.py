@@ -17,13 +17,15 @@ from .normalize import Utterance
 _PREPS = frozenset({"for", "with", "to", "from", "about", "on", "at", "of", "named", "called", "customer",
                     "contact", "client", "by", "into"})
 _OBJ_VERBS = ("bill", "invoice", "remind", "nudge", "ping", "chase", "look up", "pull up", "call", "text",
-              "email", "reach", "contact", "find", "lookup", "charge", "message", "visit", "see")
+              "email", "reach", "contact", "find", "lookup", "charge", "message", "visit", "see", "send", "give", "shoot",
+              "forward", "mail", "tell", "ask", "notify")
 _SUBJ_VERBS = frozenset({"paid", "pay", "accepted", "approved", "signed", "called", "wants", "want", "owes",
                          "owe", "said", "says", "sent", "gave", "mailed", "dropped", "went", "agreed", "okayed",
                          "needs", "need", "prefers", "asked", "is", "are", "has", "have", "will", "would",
-                         "texted", "emailed", "mentioned", "just", "already", "finally", "still"})
+                         "texted", "emailed", "mentioned", "live", "lives", "stay", "work", "works"})
 _SUBJ_LEAD = frozenset({"did", "has", "have", "so", "and", "the", "yeah", "okay", "i", "think", "looks",
-                        "like", "just", "heard", "update", "guess", "what"})
+                        "like", "just", "heard", "update", "guess", "what", "where", "does", "do", "when", "is"})
+_ADVERBS = frozenset({"ever", "already", "finally", "actually", "really", "just", "also", "never", "still", "not"})
 MAX_NAME = 4
 
 
@@ -76,7 +78,7 @@ def _possessive(u: Utterance) -> Name | None:
 def _head(u: Utterance) -> Name | None:
     t = u.tokens
     for i, tok in enumerate(t):
-        if tok not in HEADS or i == 0:
+        if tok not in HEADS or i == 0 or (i + 1 < len(t) and is_name_token(t[i + 1]) and t[i + 1] not in HEADS):
             continue
         j = i
         while j > 0 and t[j - 1] in DOMAIN:
@@ -149,9 +151,12 @@ def _subject(u: Utterance) -> Name | None:
     if i < len(t) and i > 0 and t[i - 1] == "the":
         i -= 1
     found = _after(u, i, soft=True)
-    if found and found.end < len(t) and t[found.end] in _SUBJ_VERBS:
-        return found
-    return None
+    if found is None:
+        return None
+    k = found.end
+    while k < len(t) and t[k] in _ADVERBS:
+        k += 1
+    return found if k < len(t) and t[k] in _SUBJ_VERBS else None
 
 
 def find_customer(u: Utterance, lexicon: Lexicon | None = None, *, create: bool = False,
@@ -165,8 +170,8 @@ def find_customer(u: Utterance, lexicon: Lexicon | None = None, *, create: bool 
             return Name(known, idx, idx + len(known.split()))
     soft = not contact
     finders = ([lambda: _preposition(u, soft), lambda: _possessive(u), lambda: _head(u)] if create else
-               [lambda: _possessive(u), lambda: _head(u), lambda: _preposition(u, soft)])
-    finders += [lambda: _verb_object(u, soft), lambda: _subject(u)]
+               [lambda: _possessive(u), lambda: _head(u), lambda: _subject(u), lambda: _preposition(u, soft)])
+    finders.append(lambda: _verb_object(u, soft))
     for finder in finders:
         found = finder()
         if found and found.value not in STOP:
@@ -176,7 +181,7 @@ def find_customer(u: Utterance, lexicon: Lexicon | None = None, *, create: bool 
 
 _BUSINESS = re.compile(
     r"\b(?:switch|change|swap|go|flip|jump|move|toggle)(?: over| back)? (?:to|into) (?P<a>.+)$"
-    r"|\b(?:business|company|account|organization)(?: over)? to (?P<b>.+)$"
+    r"|\b(?:business|businesses|company|companies|accounts?|organization)(?: over)? to (?P<b>.+)$"
     r"|\blog (?:in|into|on to|onto|in to) (?P<c>.+)$|\b(?:act|work|operate) (?:as|for) (?P<d>.+)$"
     r"|\buse (?:the )?(?P<e>.+?) account$")
 _BUSINESS_STRIP = re.compile(r"^(?:my other |the other |another |my |the )?(?:(?:business|company|account)"

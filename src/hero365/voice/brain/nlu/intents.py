@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 
+from .dates import find_dates
 from .normalize import Utterance
 from .replies import classify_reply, is_help, is_repeat, transfer_target
 from .status import parse_status
+from .times import find_times
 
 Rule = tuple[str, re.Pattern[str], float, Callable[[str], bool] | None]
 
@@ -48,7 +51,7 @@ def _stock_question(text: str) -> bool:
 PERSONAL: list[Rule] = [
     ("switch_business", _r(r"^(?:switch|swap|flip|jump|go|change)(?: over| back)? to (?!job|the \w+ job|it\b|\d)"
                            r"|\b(?:switch|change|swap)(?: my)?(?: the)? (?:business|company|account|organization)"
-                           r"|\blog (?:in|into|on to|onto|in to) |\b(?:act|work|operate) (?:as|for) (?:my other)?"
+                           r"|\blog (?:in|into|on to|onto|in to) |^(?:act|work|operate) (?:as|for) "
                            r"|\bmy other (?:business|company)"), 0.9, None),
     ("schedule_follow_up", _r(r"\bfollow(?:ing)? up (?:call |visit |meeting |task |appointment )?(?:with|for)\b"
                               r"|\b(?:schedule|set|add|create|book|put in|make) (?:a |an )?follow up\b"
@@ -59,7 +62,8 @@ PERSONAL: list[Rule] = [
      0.9, None),
     ("add_job_note", _r(r"\b(?:add|put|leave|attach|write|make|log|record|jot|stick|save)(?: down)? (?:a |an )?"
                         r"(?:quick |short )?(?:job )?note\b|^notes? (?:on|for|to|that|about)\b|^add to\b"
-                        r"|\bnote (?:on|for|to) (?:the )?job\b|\bjob note\b"), 0.85,
+                        r"|\bnote (?:on|for|to) (?:the )?job\b|\bjob note\b"
+                        r"|^(?:add|put|write|jot)(?: down)? (?:on|to|onto|under|in)\b"), 0.85,
      lambda t: bool(_JOB_REF.search(t))),
     ("add_contact_note", _r(r"\b(?:add|put|leave|attach|write|make|log|record|jot|stick|save)(?: down)? (?:a |an )?"
                             r"(?:quick |short )?(?:contact )?note\b|^notes? (?:on|for|to|that|about)\b"
@@ -92,7 +96,10 @@ PERSONAL: list[Rule] = [
                                  r" paid|is behind|are behind|did not pay|still needs to pay)\b|\b(?:customers|clients"
                                  r"|accounts|people) (?:are |that are |who are )?(?:behind|overdue|late|past due|owe|"
                                  r"owing|have not paid)|\b(?:invoices|bills) (?:are |that are )?(?:overdue|past due|late"
-                                 r"|unpaid)|\baccounts receivable\b|\bowes us money\b|\bwho owes\b"), 0.9, None),
+                                 r"|unpaid)|\baccounts receivable\b|\bowes us money\b|\bwho owes\b|\b(?:late|behind) (?:on|with) (?:paying|payments?"
+                                 r"|bills?|invoices?)\b"), 0.9, None),
+    ("record_payment", _r(r"\b(?:mark|set|record|log|flag)\b.*\b(?:as |to )?paid\b|\bpaid in full\b"), 0.85,
+     lambda t: not t.startswith(("has", "did", "is", "was", "have"))),
     ("get_invoice_status", _r(r"^(?:has|have|did|is|was|were|are|do|does)\b.*\b(?:pay|paid|payment|invoice|bill)\b"
                               r"|\b(?:been paid|paid yet|pay yet|paid up)\b|\b(?:status|balance)\b.*\b(?:invoice|bill)"
                               r"\b|\b(?:invoice|bill)\b.*\b(?:status|balance|due|paid|outstanding)\b"), 0.85,
@@ -110,7 +117,8 @@ PERSONAL: list[Rule] = [
     ("update_project_progress", _r(r"\b(?:percent|half ?way|three quarters)\b"), 0.6, None),
     ("get_project_status", _r(r"\b(?:projects?|remodel|renovation|addition|build ?out)\b"), 0.8, None),
     ("get_contact_info", _r(r"\bhow (?:do|can|would|should) (?:i|we) (?:reach|contact|get in touch|get a ?hold|call)"
-                            r"\b|\bget in touch\b"), 0.85, None),
+                            r"\b|\bget in touch\b|\bwhere (?:does|do) .* live\b"), 0.85, None),
+    ("update_job_status", _r(r".*"), 0.8, _status_with_target),
     ("get_directions", _r(r"\bdirections?\b|\bnavigat\w*\b|\broute\b|\btake me to\b|\bdrive me\b|\bget me to\b"
                           r"|\bhow (?:do|can|would) i get (?:to|there)\b|\bhow (?:far|long)\b.*\b(?:get|drive|from here"
                           r"|away|there|to get)\b|\bhow far\b|\beta\b|\bway to\b|\bon my way to\b|\bhead(?:ing)? "
@@ -124,9 +132,9 @@ PERSONAL: list[Rule] = [
                       r"\b(?: me)?(?: a| an| another)?(?: new)? (?:job|service call|work order|appointment|visit)\b"
                       r"|^(?:new|another) (?:job|service call|work order)\b|^(?:book|schedule) (?:a|an|the) "
                       r"(?!follow)\w+(?: \w+)*? for\b"), 0.85, None),
-    ("update_job_status", _r(r".*"), 0.8, _status_with_target),
-    ("reschedule_job", _r(r"\b(?:reschedule|move|push|bump|shift|postpone|delay|rebook|slide|change|switch|pull)\b"),
+    ("reschedule_job", _r(r"\b(?:reschedule|move|push|bump|shift|postpone|delay|rebook|slide|change|switch)\b"),
      0.8, lambda t: bool(_JOB_REF.search(t) or re.search(r"\b(?:appointment|visit)\b", t))),
+    ("get_schedule", _r(r"\bmy (?:first|next|last|second|third) (?:job|appointment|stop|call)\b"), 0.8, None),
     ("get_job_details", _r(r"\bjob\b(?!s)"), 0.75, None),
     ("get_contact_info", _r(r"\b(?:phone|number|address|email|contact|cell|info|information|details)\b|\blook ?up\b"
                             r"|\bpull up\b|\bwho is\b|\bfind\b"), 0.7, None),
@@ -149,8 +157,10 @@ CUSTOMER: list[Rule] = [
                                r"|friday|saturday|sunday|in the)\b|\b(?:we|i) will be (?:there|home|ready|around"
                                r"|available|here)\b|\bbe home\b|\bkeep (?:the|my|our|it|that)\b|\bstill on\b"
                                r"|\bconfirm(?:ed|ing)? (?:the |my |our )?(?:appointment|visit|time)\b"
-                               r"|\blooking forward\b|\bwe are (?:still )?good for\b"), 0.85, None),
+                               r"|\blooking forward\b|\bwe are (?:still )?good for\b"), 0.85,
+     lambda t: not re.search(r"\b(?:not|never|can not|cancel)\b|\bno\b(?! problem)", t)),
     ("not_interested", _r(r"^no (?:thanks|thank you)$"), 0.8, None),
+    ("cancel_appointment", _r(r"\bcancel (?:it|my|our|the|this|that appointment)\b"), 0.85, None),
 ]
 CUSTOMER_AFTER_REPLY: list[Rule] = [
     ("opt_out", _r(r"\b(?:stop|quit|cease) (?:calling|contacting|texting|bothering)\b|\b(?:do not|never) (?:call|contact"
@@ -161,7 +171,7 @@ CUSTOMER_AFTER_REPLY: list[Rule] = [
     ("wrong_number", _r(r"\bwrong (?:number|person|house|guy|lady|people|address|phone)\b|\bno (?:one|body) (?:here )?"
                         r"(?:by|named|with|called)\b|\bnobody (?:here )?(?:by|named|with|called)\b|\bdoes not live here"
                         r"\b|\bnever heard of\b|\bno one (?:lives )?here\b|\bthis is not (?:\w+ )?(?:house|number|"
-                        r"residence)\b"), 0.9, None),
+                        r"residence)\b|\bthere is no (?:\w+ ){1,2}here\b|\bno \w+ lives here\b"), 0.9, None),
     ("cancel_appointment", _r(r"\bcancel\b|\bdo not (?:need|want) (?:you|anyone|someone|somebody|the \w+|a \w+)"
                               r"(?: guys)? to come\b|\b(?:do not|no need to) come\b|\bcall(?:ing)? (?:it )?off\b"
                               r"|\b(?:no longer|not) need (?:the|this|that|an|my|our) (?:appointment|visit|service)\b"
@@ -190,6 +200,9 @@ CUSTOMER_AFTER_REPLY: list[Rule] = [
                          r"|five|six|seven|eight|nine|ten|\d+|great|good|excellent|fine|terrible|awful|amazing"
                          r"|okay|decent|fantastic|perfect)\b|\brecommend\b|\bdid (?:a )?(?:great|good|nice|fantastic"
                          r"|terrible|bad|poor) job\b|\bworking (?:fine|great|again)\b"), 0.8, None),
+    ("book_consultation", _r(r"\b(?:get|want|need|like|have|book|schedule) (?:a|an|the) (?:free )?(?:estimate|quote"
+                             r"|consultation|appointment|visit|inspection|assessment)\b(?! for (?:how much|the price))"),
+     0.8, lambda t: not re.search(r"\bhow much\b|\bcost\b|\bprice\b", t)),
     ("ask_price", _r(r"\bhow much\b|\bprices?\b|\bpricing\b|\bcosts?\b|\bcharge\b|\brates?\b|\bfees?\b|\bballpark"
                      r"\b|\bquote me\b|\bexpensive\b|\bafford\b"), 0.85, None),
     ("book_consultation", _r(r"\b(?:look at|take a look|inspect|check out|check on|consultation|consult|book|schedule"
@@ -198,6 +211,7 @@ CUSTOMER_AFTER_REPLY: list[Rule] = [
                              r"|technician|tech|hvac|someone)|appointment for|fix|repair|install|make an appointment)\b"),
      0.8, None),
     ("reschedule_appointment", _r(r"\b(?:can|could) (?:we|you) (?:do|make it|come)\b|\bhow about\b|\bwhat about\b"
+                                  r"|\b(?:possible|able) to (?:do|come|make it|have)\b"
                                   r"|\bwould \w+ work\b|\bdoes \w+ work\b"), 0.65, None),
     ("not_interested", _r(r"\bnot interested\b|\bno thanks\b|\bno thank you\b|\balready (?:have|got|use|work with)\b"
                           r"|\b(?:do not|no) need\b|\bdo not want\b|\bnot looking\b|\b(?:we are|i am) (?:good|fine"
@@ -236,4 +250,6 @@ def classify(u: Utterance, agent: str) -> tuple[str, float]:
         return found
     if is_help(text):
         return "help", 0.85
+    if agent == "customer" and (find_times(text) or find_dates(text, date.today())):
+        return "reschedule_appointment", 0.5  # a customer naming a day or time is proposing a slot
     return "out_of_scope", 0.5

@@ -38,7 +38,7 @@ directions weather dollars dollar bucks percent business company place house hom
 new old first second third same big small main current latest recent overdue unpaid pending outstanding
 whole entire only full quick one named own reorder nudge ping chase navigate forecast switch find generate
 prepare draft shoot forward mail take drive bring grab buy purchase restock remove delete jot attach leave
-write draw bill invoiced billed charged owed pulled
+write draw reach ever already finally actually really even never always usually recently card credit debit venmo zelle paypal wire online bill invoiced billed charged owed pulled
 """)) | frozenset(WEEKDAYS) | frozenset(MONTHS) | NUMBER_WORDS
 
 DOMAIN = frozenset(_w("""

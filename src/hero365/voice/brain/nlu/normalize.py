@@ -135,7 +135,7 @@ def normalize(text: str) -> Utterance:
             if not (t == "oh" and not (0 < i < len(tokens) - 1 and tokens[i - 1] in NUMBER_WORDS
                                        and tokens[i + 1] in NUMBER_WORDS))]
     lead = 0
-    while lead < len(keep) - 1 and tokens[keep[lead]] in _LEAD:
+    while lead < len(keep) - 1 and tokens[keep[lead]] in _LEAD and (tokens[keep[lead]] != "there" or lead):
         lead += 1
     keep = keep[lead:]
     remap = {old: new for new, old in enumerate(keep)}

@@ -26,7 +26,7 @@ _CANCEL = """cancel|cancel that|cancel it|cancel this|never mind|forget it|forge
 |leave it|skip it|skip|stop that|cancel the request|cancel everything|forget the whole thing|nothing|that is all
 |do not bother|do not worry about it|never mind that|hold on cancel|stop stop"""
 _FILLER = frozenset({"then", "just", "actually", "now", "oh", "well", "so", "and", "but", "ok", "hey", "um",
-                     "really", "please", "it", "that", "yes", "sorry"})
+                     "really", "please", "it", "that", "yes", "sorry", "wait", "hold on", "hang"})
 
 
 def _phrases(block: str) -> list[tuple[str, ...]]:
@@ -67,9 +67,12 @@ def classify_reply(tokens: Sequence[str] | str) -> str | None:
 
 
 _TRANSFER_TRIGGER = re.compile(
-    r"\b(?:transfer|connect|put|patch|forward|send) (?:me|us|this call|the call|this)?\s?(?:through )?(?:to|with)\b"
-    r"|\b(?:talk|speak|chat) (?:to|with)\b|\bget me\b|\bcan i (?:get|have)\b|\bi (?:want|need|would like) (?:a|an|to)\b"
-    r"|\btransfer\b|\bescalate\b|^(?:human|agent|operator|representative|person)\b")
+    r"\b(?:transfer|connect|patch) (?:me|us|this call|the call|this)?\s?(?:through )?(?:to|with)\b|\bput me through\b"
+    r"|\b(?:talk|speak|chat) (?:to|with)\b|\btransfer\b|\bescalate\b")
+_WEAK_TRIGGER = re.compile(r"\bget me\b|\bcan i (?:get|have)\b|\bi (?:want|need|would like) (?:a|an|the|to)\b"
+                           r"|^(?:a |an )?(?:human|agent|operator|representative|real person|live person)\b")
+_EXPLICIT = re.compile(r"\b(?:human|real person|live person|actual person|agent|representative|operator|manager"
+                       r"|supervisor|sales|support|customer service|personal assistant)\b")
 _TARGETS: list[tuple[str, re.Pattern[str]]] = [
     ("personal", re.compile(r"\bpersonal(?: assistant| agent)?\b|\bmy assistant\b")),
     ("sales", re.compile(r"\bsales(?:man|person|people| team| department| rep)?\b|\bsell\w*\b")),
@@ -83,7 +86,7 @@ _TARGETS: list[tuple[str, re.Pattern[str]]] = [
 
 def transfer_target(text: str) -> str | None:
     """Target of a transfer request ('let me talk to a real person' -> 'human'), or None."""
-    if not _TRANSFER_TRIGGER.search(text):
+    if not _TRANSFER_TRIGGER.search(text) and not (_WEAK_TRIGGER.search(text) and _EXPLICIT.search(text)):
         return None
     for target, pattern in _TARGETS:
         if pattern.search(text):

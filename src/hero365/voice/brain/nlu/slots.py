@@ -229,11 +229,11 @@ _ORDER_NOISE = re.compile(
     r"\b(?:re ?order|order|place an order for|put in (?:an|a) order for|buy|purchase|restock|stock up on|get"
     r"|need|we|i|to|more|of|some|another|a few|additional|extra|from the supplier|please|can you|could you"
     r"|go ahead and|let us|units?|boxes of|cases of|packs of|for|us)\b")
-_SERVICE_TRIGGER = re.compile(
-    r"\b(?:charge|charges|cost|costs|price|prices|pricing|rate|rates|fee|fees|quote|estimate) (?:for|of|on|to)"
-    r"|\b(?:look at|take a look at|check on|check out|inspect|fix|repair|install|replace|service|about|with)\b"
-    r"|\bhow much (?:is|are|does|do|would|will|for|to)(?: it cost to| you charge for| it be for| a)?"
-    r"|\bwhat (?:would|does|do|will|is)(?= (?:a|an|the|my|your|new)\b)|\bfor\b")
+_SERVICE_TRIGGERS = [re.compile(p) for p in (
+    r"\b(?:charge|charges|cost|costs|price|prices|pricing|rate|rates|fee|fees|quote|estimate|run) (?:for|of|on|to)\b",
+    r"\b(?:look at|take a look at|check on|check out|inspect|fix|repair|install|replace|service|about|with)\b",
+    r"\bhow much (?:is|are|does|do|would|will|for|to)(?: it cost to| you charge for| it be for| a)?\b",
+    r"\bwhat (?:would|does|do|will|is)(?= (?:a|an|the|my|new)\b)", r"\bfor\b")]
 _SERVICE_STOP = frozenset("cost costs be run go maybe instead please if because so and but on at by next this "
                           "tomorrow today tonight when sometime soon asap now thanks thank or around before after "
                           "for is are would will week".split())
@@ -254,7 +254,7 @@ def product(x: Extractor, reorder: bool) -> tuple[str | None, int | None]:
     if reorder and "dozen" in t and q is None:
         q = (12, 0, 0)
     text = " ".join(t).replace(" dozen ", " | ")
-    cleaned = (_ORDER_NOISE if reorder else _INVENTORY_NOISE).sub("|", text)
+    cleaned = _INVENTORY_NOISE.sub("|", _ORDER_NOISE.sub("|", text) if reorder else text)
     parts = [p.strip() for p in cleaned.split("|")]
     parts = [p for p in parts if p and not all(w in STOP for w in p.split())]
     if not parts:
@@ -271,7 +271,8 @@ def service(x: Extractor) -> str | None:
         if known:
             return known
     claimed = x.claimed()
-    for m in _SERVICE_TRIGGER.finditer(x.u.text):
+    matches = [m for pattern in _SERVICE_TRIGGERS for m in pattern.finditer(x.u.text)]
+    for m in matches:
         i = x.u.token_index(m.end() + 1) if m.end() < len(x.u.text) else len(x.t)
         while i < len(x.t) and x.t[i] in _DET:
             i += 1
@@ -286,11 +287,14 @@ def service(x: Extractor) -> str | None:
     return None
 
 
+_NOTE_LEAD = frozenset("saying says that reading reads which to note notes with of colon".split())
+
+
 def note_after(x: Extractor, end: int) -> str | None:
     """Free text after a reference: 'add a note to job 42 saying ...'."""
     if x.u.colon is not None and x.u.colon >= end:
         end = x.u.colon
-    a, b = _strip(x.t, end, len(x.t), trail=frozenset({"please", "thanks"}))
+    a, b = _strip(x.t, end, len(x.t), lead=_NOTE_LEAD, trail=frozenset({"please", "thanks"}))
     return " ".join(x.t[a:b]) if b > a else None
 
 

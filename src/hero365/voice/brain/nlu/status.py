@@ -19,7 +19,7 @@ _STATUS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                              r"|fixed|all set|good to go|signed off)\b")),
     ("in_progress", re.compile(r"\bstart(?:s|ing|ed)?\b|\bbegin(?:ning)?\b|\bbegan\b|\bworking on\b|\bon site\b"
                                r"|\bon the job\b|\barrived\b|\bkick(?:ing|ed)? off\b|\bgetting started\b"
-                               r"|\bactive\b|\bheading (?:to|over)\b|\bon my way\b|\bin process\b")),
+                               r"|\bactive\b|\bin process\b")),
 ]
 
 

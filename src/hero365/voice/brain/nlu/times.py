@@ -28,7 +28,7 @@ _RELATIVE = re.compile(rf"\b(?P<m>half|quarter|a quarter|{MIN_RE}|\d{{1,2}}|five
                        rf"(?P<dir>past|after|to|til|till|before|of) (?P<h>{H_RE})\b(?: (?P<ap>am|pm)\b)?")
 _COLON = re.compile(r"\b(?P<h>\d{1,2}):(?P<mm>\d\d)\b")
 _NOON = re.compile(r"\b(?P<w>noon|midday|midnight|lunchtime|lunch time)\b")
-_AT = re.compile(rf"\b(?:at|around|about|by|after|before|from|until|til|till|say|no later than|sometime)"
+_AT = re.compile(rf"\b(?:at|around|about|by|after|before|from|until|til|till|say|no later than|sometime|to)"
                  rf"(?: around| about)? (?P<h>{H_RE})(?: (?P<mw>{MIN_RE}))?(?: oclock)?\b{_NOT_UNIT}")
 _OCLOCK = re.compile(rf"\b(?P<h>{H_RE})(?: (?P<mw>{MIN_RE}))? oclock\b")
 _AFTER_DAY = re.compile(rf"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|today"
