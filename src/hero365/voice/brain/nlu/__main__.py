@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     now = datetime.fromisoformat(args.now)
     if now.tzinfo is None:
         now = now.replace(tzinfo=ZoneInfo(args.tz))
-    with (sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")) as f:
+    with sys.stdin if args.file == "-" else open(args.file, encoding="utf-8") as f:
         for prediction in predict_lines(f, now):
             print(json.dumps(prediction))
     return 0

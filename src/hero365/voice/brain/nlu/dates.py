@@ -13,19 +13,70 @@ from datetime import date, datetime, timedelta
 from .lexicon import MONTHS, WEEKDAYS
 from .numbers import NUM_RE, parse_number
 
-_ORD = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
-        "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
-        "eighteenth", "nineteenth", "twentieth"]
-_CARD = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-         "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
+_ORD = [
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "thirteenth",
+    "fourteenth",
+    "fifteenth",
+    "sixteenth",
+    "seventeenth",
+    "eighteenth",
+    "nineteenth",
+    "twentieth",
+]
+_CARD = [
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+]
 ORDINAL_DAYS: dict[str, int] = {w: i + 1 for i, w in enumerate(_ORD)}
 ORDINAL_DAYS.update({f"twenty {w}": 20 + i + 1 for i, w in enumerate(_ORD[:9])})
 ORDINAL_DAYS.update({"thirtieth": 30, "thirty first": 31})
 CARDINAL_DAYS: dict[str, int] = {w: i + 1 for i, w in enumerate(_CARD)}
 CARDINAL_DAYS.update({f"twenty {w}": 20 + i + 1 for i, w in enumerate(_CARD[:9])})
 CARDINAL_DAYS.update({"thirty": 30, "thirty one": 31})
-_MONTH_ABBR = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
-               "oct": 10, "nov": 11, "dec": 12}
+_MONTH_ABBR = {
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "sept": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
+}
 MONTH_NUM: dict[str, int] = {m: i + 1 for i, m in enumerate(MONTHS)} | _MONTH_ABBR
 
 
@@ -128,15 +179,24 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
     (re.compile(r"\btomorrow\b"), lambda m, t: t + timedelta(days=1)),
     (re.compile(r"\b(?:today|tonight|this (?:morning|afternoon|evening))\b"), lambda m, t: t),
     (re.compile(r"\byesterday\b"), lambda m, t: t - timedelta(days=1)),
-    (re.compile(rf"\b(?:in|within) {_AMOUNT} (?P<u>days?|weeks?|months?)\b"),
-     lambda m, t: _relative(t, m.group("n"), m.group("u"))),
-    (re.compile(rf"\b{_AMOUNT} (?P<u>days?|weeks?|months?) from (?:now|today)\b"),
-     lambda m, t: _relative(t, m.group("n"), m.group("u"))),
+    (
+        re.compile(rf"\b(?:in|within) {_AMOUNT} (?P<u>days?|weeks?|months?)\b"),
+        lambda m, t: _relative(t, m.group("n"), m.group("u")),
+    ),
+    (
+        re.compile(rf"\b{_AMOUNT} (?P<u>days?|weeks?|months?) from (?:now|today)\b"),
+        lambda m, t: _relative(t, m.group("n"), m.group("u")),
+    ),
     (re.compile(rf"\b(?:the )?(?P<day>{DAY_RE})(?: day)? of (?P<month>{MONTH_RE})\b"), _month_of),
     (re.compile(rf"\b(?P<month>{MONTH_RE}) (?:the )?(?P<day>{DAY_RE})\b{_NOT_MORE_NUMBER}"), _month_of),
     (re.compile(rf"\b(?:on|by|for|until|before|after) the (?P<day>{ORD_RE})\b(?! of)"), _ordinal_only),
-    (re.compile(rf"\b(?:(?P<pre>this coming|coming|this|next|following) )?(?:(?P<nextweek>next week) (?:on )?)?"
-                rf"(?P<wd>{WEEKDAY_RE})(?: (?P<post>next week|this week|after next))?\b"), _weekday_of),
+    (
+        re.compile(
+            rf"\b(?:(?P<pre>this coming|coming|this|next|following) )?(?:(?P<nextweek>next week) (?:on )?)?"
+            rf"(?P<wd>{WEEKDAY_RE})(?: (?P<post>next week|this week|after next))?\b"
+        ),
+        _weekday_of,
+    ),
     (re.compile(r"\b(?:the )?end of (?:the |this )?week\b"), lambda m, t: _weekday(t, 4, "this")),
     (re.compile(r"\b(?:this|the) weekend\b"), lambda m, t: _weekday(t, 5, "this")),
     (re.compile(r"\bnext weekend\b"), lambda m, t: _weekday(t, 5, "next")),

@@ -14,17 +14,121 @@ from dataclasses import dataclass
 from .lexicon import DOMAIN, HEADS, PRONOUNS, STOP, TITLES, Lexicon, is_name_token
 from .normalize import Utterance
 
-_PREPS = frozenset({"for", "with", "to", "from", "about", "on", "at", "of", "named", "called", "customer",
-                    "contact", "client", "by", "into"})
-_OBJ_VERBS = ("bill", "invoice", "remind", "nudge", "ping", "chase", "look up", "pull up", "call", "text",
-              "email", "reach", "contact", "find", "lookup", "charge", "message", "visit", "see", "send", "give", "shoot",
-              "forward", "mail", "tell", "ask", "notify")
-_SUBJ_VERBS = frozenset({"paid", "pay", "accepted", "approved", "signed", "called", "wants", "want", "owes",
-                         "owe", "said", "says", "sent", "gave", "mailed", "dropped", "went", "agreed", "okayed",
-                         "needs", "need", "prefers", "asked", "is", "are", "has", "have", "will", "would",
-                         "texted", "emailed", "mentioned", "live", "lives", "stay", "work", "works"})
-_SUBJ_LEAD = frozenset({"did", "has", "have", "so", "and", "the", "yeah", "okay", "i", "think", "looks",
-                        "like", "just", "heard", "update", "guess", "what", "where", "does", "do", "when", "is"})
+_PREPS = frozenset(
+    {
+        "for",
+        "with",
+        "to",
+        "from",
+        "about",
+        "on",
+        "at",
+        "of",
+        "named",
+        "called",
+        "customer",
+        "contact",
+        "client",
+        "by",
+        "into",
+    }
+)
+_OBJ_VERBS = (
+    "bill",
+    "invoice",
+    "remind",
+    "nudge",
+    "ping",
+    "chase",
+    "look up",
+    "pull up",
+    "call",
+    "text",
+    "email",
+    "reach",
+    "contact",
+    "find",
+    "lookup",
+    "charge",
+    "message",
+    "visit",
+    "see",
+    "send",
+    "give",
+    "shoot",
+    "forward",
+    "mail",
+    "tell",
+    "ask",
+    "notify",
+)
+_SUBJ_VERBS = frozenset(
+    {
+        "paid",
+        "pay",
+        "accepted",
+        "approved",
+        "signed",
+        "called",
+        "wants",
+        "want",
+        "owes",
+        "owe",
+        "said",
+        "says",
+        "sent",
+        "gave",
+        "mailed",
+        "dropped",
+        "went",
+        "agreed",
+        "okayed",
+        "needs",
+        "need",
+        "prefers",
+        "asked",
+        "is",
+        "are",
+        "has",
+        "have",
+        "will",
+        "would",
+        "texted",
+        "emailed",
+        "mentioned",
+        "live",
+        "lives",
+        "stay",
+        "work",
+        "works",
+    }
+)
+_SUBJ_LEAD = frozenset(
+    {
+        "did",
+        "has",
+        "have",
+        "so",
+        "and",
+        "the",
+        "yeah",
+        "okay",
+        "i",
+        "think",
+        "looks",
+        "like",
+        "just",
+        "heard",
+        "update",
+        "guess",
+        "what",
+        "where",
+        "does",
+        "do",
+        "when",
+        "is",
+    }
+)
 _ADVERBS = frozenset({"ever", "already", "finally", "actually", "really", "just", "also", "never", "still", "not"})
 MAX_NAME = 4
 
@@ -69,7 +173,7 @@ def _possessive(u: Utterance) -> Name | None:
         while k > 0 and i - k < MAX_NAME - 1 and is_name_token(t[k - 1], soft=False) and (k - 1) not in u.breaks:
             k -= 1
         family = k > 0 and t[k - 1] == "the" and t[i].endswith("s")
-        value = _clean(list(t[k: i + 1]), family)
+        value = _clean(list(t[k : i + 1]), family)
         if value:
             return Name(value, k - (1 if k > 0 and t[k - 1] == "the" else 0), i + 1)
     return None
@@ -159,8 +263,9 @@ def _subject(u: Utterance) -> Name | None:
     return found if k < len(t) and t[k] in _SUBJ_VERBS else None
 
 
-def find_customer(u: Utterance, lexicon: Lexicon | None = None, *, create: bool = False,
-                  contact: bool = False) -> Name | None:
+def find_customer(
+    u: Utterance, lexicon: Lexicon | None = None, *, create: bool = False, contact: bool = False
+) -> Name | None:
     """The customer an utterance is about. create: prefer 'for X' (new records name it that way);
     contact: trade words may be part of the name ('northside plumbing supply')."""
     if lexicon is not None and lexicon.customers:
@@ -169,8 +274,11 @@ def find_customer(u: Utterance, lexicon: Lexicon | None = None, *, create: bool 
             idx = u.token_index(u.text.index(known))
             return Name(known, idx, idx + len(known.split()))
     soft = not contact
-    finders = ([lambda: _preposition(u, soft), lambda: _possessive(u), lambda: _head(u)] if create else
-               [lambda: _possessive(u), lambda: _head(u), lambda: _subject(u), lambda: _preposition(u, soft)])
+    finders = (
+        [lambda: _preposition(u, soft), lambda: _possessive(u), lambda: _head(u)]
+        if create
+        else [lambda: _possessive(u), lambda: _head(u), lambda: _subject(u), lambda: _preposition(u, soft)]
+    )
     finders.append(lambda: _verb_object(u, soft))
     for finder in finders:
         found = finder()
@@ -183,9 +291,12 @@ _BUSINESS = re.compile(
     r"\b(?:switch|change|swap|go|flip|jump|move|toggle)(?: over| back)? (?:to|into) (?P<a>.+)$"
     r"|\b(?:business|businesses|company|companies|accounts?|organization)(?: over)? to (?P<b>.+)$"
     r"|\blog (?:in|into|on to|onto|in to) (?P<c>.+)$|\b(?:act|work|operate) (?:as|for) (?P<d>.+)$"
-    r"|\buse (?:the )?(?P<e>.+?) account$")
-_BUSINESS_STRIP = re.compile(r"^(?:my other |the other |another |my |the )?(?:(?:business|company|account)"
-                             r"(?: called| named)? )?|(?: (?:account|business|company|now|instead|please))+$")
+    r"|\buse (?:the )?(?P<e>.+?) account$"
+)
+_BUSINESS_STRIP = re.compile(
+    r"^(?:my other |the other |another |my |the )?(?:(?:business|company|account)"
+    r"(?: called| named)? )?|(?: (?:account|business|company|now|instead|please))+$"
+)
 
 
 def find_business(u: Utterance, lexicon: Lexicon | None = None) -> str | None:

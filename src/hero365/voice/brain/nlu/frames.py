@@ -7,17 +7,22 @@ from collections.abc import Callable
 from typing import Any
 
 from .entities import name_at
-from .slots import Extractor, business, contact_note, days, note_after, product, service, status, target
+from .freetext import business, contact_note, days, note_after, product, service, status, target
+from .slots import Extractor
 
 Slots = dict[str, Any]
 
-_CREATE_JOB = re.compile(r"^(?:.*? )?(?:create|add|make|schedule|book|set up|setup|open|put in|enter|log|start|new"
-                         r"|another)(?: (?:me|up|in|a|an|another|new|job|jobs|work order|appointment|visit))*\b")
+_CREATE_JOB = re.compile(
+    r"^(?:.*? )?(?:create|add|make|schedule|book|set up|setup|open|put in|enter|log|start|new"
+    r"|another)(?: (?:me|up|in|a|an|another|new|job|jobs|work order|appointment|visit))*\b"
+)
 _CREATE_EST = re.compile(r"^(?:.*? )?(?:estimates?|quotes?|bids?|proposals?)\b")
 _MILESTONE = re.compile(r"^(?:.*? )?milestones?\b")
-_REMINDER = re.compile(r"^(?:.*? )?(?:remind me|set (?:a|an|me a|up a) reminder|(?:add|create|make|put in) (?:a )?"
-                       r"reminder|reminder|do not let me forget|make sure i remember|remember)(?: (?:to|that|about"
-                       r"|for|of))?\b")
+_REMINDER = re.compile(
+    r"^(?:.*? )?(?:remind me|set (?:a|an|me a|up a) reminder|(?:add|create|make|put in) (?:a )?"
+    r"reminder|reminder|do not let me forget|make sure i remember|remember)(?: (?:to|that|about"
+    r"|for|of))?\b"
+)
 _CONTACT = re.compile(r"^(?:.*? )?(?:contacts?|customers?|clients?|leads?)(?: (?:named|called|is))?\b")
 
 

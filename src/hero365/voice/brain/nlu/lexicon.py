@@ -12,11 +12,25 @@ from dataclasses import dataclass, field
 from .numbers import NUMBER_WORDS
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-          "october", "november", "december")
+MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 
 _w = str.split
-FUNCTION = frozenset(_w("""
+FUNCTION = (
+    frozenset(
+        _w("""
 the a an this that these those my our your his her their its some any all every each no another other
 i me we us you he him she it they them someone somebody anyone anybody everyone anything something nothing
 for to on at in of with from about by into onto over under after before until till through and or but so
@@ -38,10 +52,17 @@ directions weather dollars dollar bucks percent business company place house hom
 new old first second third same big small main current latest recent overdue unpaid pending outstanding
 whole entire only full quick one named own reorder nudge ping chase navigate forecast switch find generate
 prepare draft shoot forward mail take drive bring grab buy purchase restock remove delete jot attach leave
-write draw reach ever already finally actually really even never always usually recently card credit debit venmo zelle paypal wire online bill invoiced billed charged owed pulled
-""")) | frozenset(WEEKDAYS) | frozenset(MONTHS) | NUMBER_WORDS
+write draw reach ever already finally actually really even never always usually recently card credit debit
+venmo zelle paypal wire online bill invoiced billed charged owed pulled
+""")
+    )
+    | frozenset(WEEKDAYS)
+    | frozenset(MONTHS)
+    | NUMBER_WORDS
+)
 
-DOMAIN = frozenset(_w("""
+DOMAIN = frozenset(
+    _w("""
 ac hvac furnace boiler heater heaters water heat pump air conditioner conditioning duct ducts vent vents
 thermostat thermostats filter filters toilet toilets sink sinks faucet faucets drain drains pipe pipes sewer
 septic leak leaks leaking leaky clog clogged garbage disposal dishwasher shower tub bathtub bathroom kitchen
@@ -52,21 +73,54 @@ cleaning clean upgrade remodel diagnostic flush rough drywall framing tile cabin
 window windows door doors deck fence garage copper pex pvc trap traps coupling couplings elbow elbows unit
 units system compressor coil condenser refrigerant freon smoke detector detectors alarm charger meter
 hose spigot softener sprinkler irrigation backflow rewire rewiring troubleshoot leak estimate annual
-"""))
+""")
+)
 STOP = FUNCTION
 # nouns a spoken name is the modifier of: "the garcia job", "maria garcia's phone"
-HEADS = frozenset(_w("""
+HEADS = frozenset(
+    _w("""
 job jobs appointment appointments visit invoice invoices bill bills estimate estimates quote quotes bid
 proposal project remodel renovation addition place house home residence property account site install
 installation repair phone number address email contact balance payment order call service work file info
 information details yard cell
-"""))
+""")
+)
 TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "doctor", "mister", "missus", "sir", "madam"})
 PRONOUNS = frozenset(_w("me you him her them it us this that someone somebody customer client they he she"))
 _VERBISH = re.compile(r"^[a-z]{3,}(?:ed|ing)$")
-_NAME_ED = frozenset({"ahmed", "mohammed", "mohamed", "reed", "ted", "fred", "ned", "jed", "red", "mahmed",
-                      "king", "ming", "ling", "ewing", "irving", "sterling", "browning", "manning", "fleming",
-                      "channing", "golding", "harding", "redding", "spalding"})
+_NAME_ED = frozenset(
+    {
+        "ahmed",
+        "mohammed",
+        "mohamed",
+        "reed",
+        "ted",
+        "fred",
+        "ned",
+        "jed",
+        "red",
+        "mahmed",
+        "king",
+        "ming",
+        "ling",
+        "ewing",
+        "irving",
+        "sterling",
+        "browning",
+        "manning",
+        "fleming",
+        "channing",
+        "golding",
+        "harding",
+        "redding",
+        "spalding",
+    }
+)
+
+
+def words(text: str) -> frozenset[str]:
+    """A word set written as one string (keeps long vocabularies readable)."""
+    return frozenset(text.split())
 
 
 def is_name_token(tok: str, soft: bool = True) -> bool:

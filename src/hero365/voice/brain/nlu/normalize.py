@@ -13,35 +13,116 @@ from dataclasses import dataclass
 from .numbers import NUMBER_WORDS
 
 _CONTRACTIONS: dict[str, str] = {
-    "what's": "what is", "whats": "what is", "that's": "that is", "thats": "that is",
-    "it's": "it is", "there's": "there is", "theres": "there is", "here's": "here is",
-    "who's": "who is", "whos": "who is", "where's": "where is", "wheres": "where is",
-    "how's": "how is", "hows": "how is", "when's": "when is", "let's": "let us",
-    "he's": "he is", "she's": "she is", "now's": "now is", "today's": "today", "tomorrow's": "tomorrow",
-    "i'm": "i am", "im": "i am", "i've": "i have", "ive": "i have", "we've": "we have",
-    "you've": "you have", "youve": "you have", "they've": "they have", "weve": "we have",
-    "i'll": "i will", "we'll": "we will", "you'll": "you will", "they'll": "they will",
-    "he'll": "he will", "she'll": "she will", "it'll": "it will", "itll": "it will",
-    "that'll": "that will", "i'd": "i would", "we'd": "we would", "you'd": "you would",
-    "they'd": "they would", "he'd": "he would", "she'd": "she would",
-    "can't": "can not", "cant": "can not", "cannot": "can not", "won't": "will not",
-    "don't": "do not", "dont": "do not", "doesn't": "does not", "doesnt": "does not",
-    "didn't": "did not", "didnt": "did not", "isn't": "is not", "isnt": "is not",
-    "aren't": "are not", "arent": "are not", "wasn't": "was not", "wasnt": "was not",
-    "weren't": "were not", "haven't": "have not", "havent": "have not", "hasn't": "has not",
-    "hasnt": "has not", "hadn't": "had not", "shouldn't": "should not", "wouldn't": "would not",
-    "couldn't": "could not", "couldnt": "could not", "wouldnt": "would not",
-    "we're": "we are", "you're": "you are", "youre": "you are", "they're": "they are",
-    "theyre": "they are", "y'all": "you all", "gonna": "going to", "wanna": "want to",
-    "gotta": "got to", "lemme": "let me", "gimme": "give me", "ok": "okay", "k": "okay",
-    "o'clock": "oclock", "followup": "follow up", "e-mail": "email", "re-order": "reorder",
-    "tmrw": "tomorrow", "tmr": "tomorrow", "2morrow": "tomorrow", "thru": "through",
-    "nevermind": "never mind", "alright": "all right", "canceled": "cancelled",
-    "tues": "tuesday", "weds": "wednesday", "thurs": "thursday", "mins": "minutes",
-    "hrs": "hours", "hr": "hour", "min": "minutes", "pls": "please", "plz": "please", "thx": "thanks",
+    "what's": "what is",
+    "whats": "what is",
+    "that's": "that is",
+    "thats": "that is",
+    "it's": "it is",
+    "there's": "there is",
+    "theres": "there is",
+    "here's": "here is",
+    "who's": "who is",
+    "whos": "who is",
+    "where's": "where is",
+    "wheres": "where is",
+    "how's": "how is",
+    "hows": "how is",
+    "when's": "when is",
+    "let's": "let us",
+    "he's": "he is",
+    "she's": "she is",
+    "now's": "now is",
+    "today's": "today",
+    "tomorrow's": "tomorrow",
+    "i'm": "i am",
+    "im": "i am",
+    "i've": "i have",
+    "ive": "i have",
+    "we've": "we have",
+    "you've": "you have",
+    "youve": "you have",
+    "they've": "they have",
+    "weve": "we have",
+    "i'll": "i will",
+    "we'll": "we will",
+    "you'll": "you will",
+    "they'll": "they will",
+    "he'll": "he will",
+    "she'll": "she will",
+    "it'll": "it will",
+    "itll": "it will",
+    "that'll": "that will",
+    "i'd": "i would",
+    "we'd": "we would",
+    "you'd": "you would",
+    "they'd": "they would",
+    "he'd": "he would",
+    "she'd": "she would",
+    "can't": "can not",
+    "cant": "can not",
+    "cannot": "can not",
+    "won't": "will not",
+    "don't": "do not",
+    "dont": "do not",
+    "doesn't": "does not",
+    "doesnt": "does not",
+    "didn't": "did not",
+    "didnt": "did not",
+    "isn't": "is not",
+    "isnt": "is not",
+    "aren't": "are not",
+    "arent": "are not",
+    "wasn't": "was not",
+    "wasnt": "was not",
+    "weren't": "were not",
+    "haven't": "have not",
+    "havent": "have not",
+    "hasn't": "has not",
+    "hasnt": "has not",
+    "hadn't": "had not",
+    "shouldn't": "should not",
+    "wouldn't": "would not",
+    "couldn't": "could not",
+    "couldnt": "could not",
+    "wouldnt": "would not",
+    "we're": "we are",
+    "you're": "you are",
+    "youre": "you are",
+    "they're": "they are",
+    "theyre": "they are",
+    "y'all": "you all",
+    "gonna": "going to",
+    "wanna": "want to",
+    "gotta": "got to",
+    "lemme": "let me",
+    "gimme": "give me",
+    "ok": "okay",
+    "k": "okay",
+    "o'clock": "oclock",
+    "followup": "follow up",
+    "e-mail": "email",
+    "re-order": "reorder",
+    "tmrw": "tomorrow",
+    "tmr": "tomorrow",
+    "2morrow": "tomorrow",
+    "thru": "through",
+    "nevermind": "never mind",
+    "alright": "all right",
+    "canceled": "cancelled",
+    "tues": "tuesday",
+    "weds": "wednesday",
+    "thurs": "thursday",
+    "mins": "minutes",
+    "hrs": "hours",
+    "hr": "hour",
+    "min": "minutes",
+    "pls": "please",
+    "plz": "please",
+    "thx": "thanks",
 }
-_FILLERS = frozenset({"uh", "um", "umm", "uhh", "uhm", "er", "erm", "ah", "ahh", "hmm", "hm", "mm",
-                      "mmm", "please", "kindly", "like,"})
+_FILLERS = frozenset(
+    {"uh", "um", "umm", "uhh", "uhm", "er", "erm", "ah", "ahh", "hmm", "hm", "mm", "mmm", "please", "kindly", "like,"}
+)
 _LEAD = frozenset({"hey", "hi", "hello", "okay", "so", "well", "yo", "there", "assistant", "hero", "right"})
 _MERIDIEM_BEFORE = NUMBER_WORDS | {"oclock"}
 _TOKEN = re.compile(r"\d+(?:[:.]\d+)?(?:st|nd|rd|th)?|[a-z]+(?:'[a-z]*)?|'|[,.;:?!]")
@@ -75,8 +156,7 @@ def _pre(text: str) -> str:
     s = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
     s = re.sub(r"(?<=\d),(?=\d{3}\b)", "", s)
     s = re.sub(r"\b(?:uh[- ]huh|mm[- ]hmm|mhm|mm hm)\b", "yes", s)
-    s = re.sub(r"\$\s?(\d+(?:\.\d+)?)(\s?k\b)?", lambda m: m.group(1) + ("000" if m.group(2) else "")
-               + " dollars", s)
+    s = re.sub(r"\$\s?(\d+(?:\.\d+)?)(\s?k\b)?", lambda m: m.group(1) + ("000" if m.group(2) else "") + " dollars", s)
     s = re.sub(r"(\d)\s?%", r"\1 percent", s)
     s = re.sub(r"#\s?(\d)", r"number \1", s)
     s = re.sub(r"\b([ap])\.\s?m\b\.?", r"\1m", s)
@@ -121,19 +201,34 @@ def normalize(text: str) -> Utterance:
         for part in tok.split():
             if part in _FILLERS:
                 continue
-            if part in ("am", "pm") and tokens and tokens[-1] in ("a", "p") and len(tokens) > 1 \
-                    and (tokens[-2] in _MERIDIEM_BEFORE or tokens[-2][0].isdigit()):
+            if (
+                part in ("am", "pm")
+                and tokens
+                and tokens[-1] in ("a", "p")
+                and len(tokens) > 1
+                and (tokens[-2] in _MERIDIEM_BEFORE or tokens[-2][0].isdigit())
+            ):
                 tokens[-1] = part
                 continue
-            if part == "m" and tokens and tokens[-1] in ("a", "p") and len(tokens) > 1 \
-                    and (tokens[-2] in _MERIDIEM_BEFORE or tokens[-2][0].isdigit()):
+            if (
+                part == "m"
+                and tokens
+                and tokens[-1] in ("a", "p")
+                and len(tokens) > 1
+                and (tokens[-2] in _MERIDIEM_BEFORE or tokens[-2][0].isdigit())
+            ):
                 tokens[-1] += "m"
                 continue
             tokens.append(part)
     # interjection "oh" (not the digit in "one oh four")
-    keep = [i for i, t in enumerate(tokens)
-            if not (t == "oh" and not (0 < i < len(tokens) - 1 and tokens[i - 1] in NUMBER_WORDS
-                                       and tokens[i + 1] in NUMBER_WORDS))]
+    keep = [
+        i
+        for i, t in enumerate(tokens)
+        if not (
+            t == "oh"
+            and not (0 < i < len(tokens) - 1 and tokens[i - 1] in NUMBER_WORDS and tokens[i + 1] in NUMBER_WORDS)
+        )
+    ]
     lead = 0
     while lead < len(keep) - 1 and tokens[keep[lead]] in _LEAD and (tokens[keep[lead]] != "there" or lead):
         lead += 1
@@ -155,5 +250,10 @@ def normalize(text: str) -> Utterance:
     if colon is not None:
         later = [remap[i] for i in keep if i >= colon]
         new_colon = later[0] if later else None
-    return Utterance(raw=text, tokens=out, breaks=_moved(breaks), poss=frozenset(remap[i] for i in poss if i in remap),
-                     colon=new_colon)
+    return Utterance(
+        raw=text,
+        tokens=out,
+        breaks=_moved(breaks),
+        poss=frozenset(remap[i] for i in poss if i in remap),
+        colon=new_colon,
+    )

@@ -10,16 +10,40 @@ import re
 from collections.abc import Sequence
 
 UNITS: dict[str, int] = {
-    "zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-    "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "zero": 0,
+    "oh": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
 }
 TEENS: dict[str, int] = {
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
 }
 TENS: dict[str, int] = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50,
-    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fourty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
 }
 SCALES: dict[str, int] = {"hundred": 100, "thousand": 1000, "grand": 1000, "million": 1_000_000, "dozen": 12}
 NUMBER_WORDS = frozenset(UNITS) | frozenset(TEENS) | frozenset(TENS) | frozenset(SCALES)
@@ -107,7 +131,11 @@ def _run_end(tokens: Sequence[str], i: int) -> int:
     n = len(tokens)
     while j < n:
         t = tokens[j]
-        if (t in NUMBER_WORDS and not (t == "grand" and j == i)) or (t == "and" and j > i and tokens[j - 1] in SCALES and j + 1 < n and tokens[j + 1] in NUMBER_WORDS) or (t in ("a", "an") and j == i and j + 1 < n and tokens[j + 1] in SCALES):
+        if (
+            (t in NUMBER_WORDS and not (t == "grand" and j == i))
+            or (t == "and" and j > i and tokens[j - 1] in SCALES and j + 1 < n and tokens[j + 1] in NUMBER_WORDS)
+            or (t in ("a", "an") and j == i and j + 1 < n and tokens[j + 1] in SCALES)
+        ):
             j += 1
         else:
             break

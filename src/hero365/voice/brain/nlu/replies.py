@@ -25,8 +25,31 @@ _CANCEL = """cancel|cancel that|cancel it|cancel this|never mind|forget it|forge
 |abort|quit|scratch that|disregard|disregard that|drop it|exit|i changed my mind|changed my mind|start over
 |leave it|skip it|skip|stop that|cancel the request|cancel everything|forget the whole thing|nothing|that is all
 |do not bother|do not worry about it|never mind that|hold on cancel|stop stop"""
-_FILLER = frozenset({"then", "just", "actually", "now", "oh", "well", "so", "and", "but", "ok", "hey", "um",
-                     "really", "please", "it", "that", "yes", "sorry", "wait", "hold on", "hang"})
+_FILLER = frozenset(
+    {
+        "then",
+        "just",
+        "actually",
+        "now",
+        "oh",
+        "well",
+        "so",
+        "and",
+        "but",
+        "ok",
+        "hey",
+        "um",
+        "really",
+        "please",
+        "it",
+        "that",
+        "yes",
+        "sorry",
+        "wait",
+        "hold on",
+        "hang",
+    }
+)
 
 
 def _phrases(block: str) -> list[tuple[str, ...]]:
@@ -34,7 +57,8 @@ def _phrases(block: str) -> list[tuple[str, ...]]:
 
 
 _TABLE: list[tuple[tuple[str, ...], str]] = sorted(
-    [(p, "confirm") for p in _phrases(_CONFIRM)] + [(p, "deny") for p in _phrases(_DENY)]
+    [(p, "confirm") for p in _phrases(_CONFIRM)]
+    + [(p, "deny") for p in _phrases(_DENY)]
     + [(p, "cancel") for p in _phrases(_CANCEL)],
     key=lambda item: -len(item[0]),
 )
@@ -50,7 +74,7 @@ def classify_reply(tokens: Sequence[str] | str) -> str | None:
     i = 0
     while i < len(tokens):
         for phrase, kind in _TABLE:
-            if tuple(tokens[i: i + len(phrase)]) == phrase:
+            if tuple(tokens[i : i + len(phrase)]) == phrase:
                 kinds.append(kind)
                 i += len(phrase)
                 break
@@ -68,19 +92,34 @@ def classify_reply(tokens: Sequence[str] | str) -> str | None:
 
 _TRANSFER_TRIGGER = re.compile(
     r"\b(?:transfer|connect|patch) (?:me|us|this call|the call|this)?\s?(?:through )?(?:to|with)\b|\bput me through\b"
-    r"|\b(?:talk|speak|chat) (?:to|with)\b|\btransfer\b|\bescalate\b")
-_WEAK_TRIGGER = re.compile(r"\bget me\b|\bcan i (?:get|have)\b|\bi (?:want|need|would like) (?:a|an|the|to)\b"
-                           r"|^(?:a |an )?(?:human|agent|operator|representative|real person|live person)\b")
-_EXPLICIT = re.compile(r"\b(?:human|real person|live person|actual person|agent|representative|operator|manager"
-                       r"|supervisor|sales|support|customer service|personal assistant)\b")
+    r"|\b(?:talk|speak|chat) (?:to|with)\b|\btransfer\b|\bescalate\b"
+)
+_WEAK_TRIGGER = re.compile(
+    r"\bget me\b|\bcan i (?:get|have)\b|\bi (?:want|need|would like) (?:a|an|the|to)\b"
+    r"|^(?:a |an )?(?:human|agent|operator|representative|real person|live person)\b"
+)
+_EXPLICIT = re.compile(
+    r"\b(?:human|real person|live person|actual person|agent|representative|operator|manager"
+    r"|supervisor|sales|support|customer service|personal assistant)\b"
+)
 _TARGETS: list[tuple[str, re.Pattern[str]]] = [
     ("personal", re.compile(r"\bpersonal(?: assistant| agent)?\b|\bmy assistant\b")),
     ("sales", re.compile(r"\bsales(?:man|person|people| team| department| rep)?\b|\bsell\w*\b")),
-    ("support", re.compile(r"\b(?:support|customer service|tech support|help desk|helpdesk|technical support"
-                           r"|service department|billing)\b")),
-    ("human", re.compile(r"\b(?:human|real person|live person|a person|actual person|someone|somebody|agent"
-                         r"|representative|rep|operator|manager|supervisor|owner|boss|real human|live agent"
-                         r"|dispatcher|office|receptionist|anyone|person)\b")),
+    (
+        "support",
+        re.compile(
+            r"\b(?:support|customer service|tech support|help desk|helpdesk|technical support"
+            r"|service department|billing)\b"
+        ),
+    ),
+    (
+        "human",
+        re.compile(
+            r"\b(?:human|real person|live person|a person|actual person|someone|somebody|agent"
+            r"|representative|rep|operator|manager|supervisor|owner|boss|real human|live agent"
+            r"|dispatcher|office|receptionist|anyone|person)\b"
+        ),
+    ),
 ]
 
 
@@ -100,13 +139,15 @@ _REPEAT = re.compile(
     r"|\bwhat (?:did you|was that you) (?:just )?say\b|\bwhat was that\??$|\bcome again\b"
     r"|\bdid not (?:catch|hear|get|understand) (?:that|you|what)\b|\bone more time\b"
     r"|^(?:sorry |i am sorry )?(?:huh|pardon|pardon me|what|excuse me|sorry)(?: what)?$|\bi missed that\b"
-    r"|\bsay again\b|\bcould not hear\b|\bcan not hear\b|\brepeat that\b")
+    r"|\bsay again\b|\bcould not hear\b|\bcan not hear\b|\brepeat that\b"
+)
 _HELP = re.compile(
     r"^(?:help|help me|i need help|i need some help|need help|help please|menu|options|commands)$"
     r"|\bwhat (?:can|could) you (?:do|help(?: me)?(?: with)?)\b|\bwhat (?:can|should) i (?:say|ask)\b"
     r"|\bhow does this work\b|\bwhat are (?:you able|my options|the options)\b|\bhow do i use (?:this|you)\b"
     r"|\bwhat do you do\b|\bwhat are your (?:features|capabilities)\b|\bwhat kind of things\b"
-    r"|\bi am (?:confused|lost|stuck)\b|\bhow can you help\b|\bwhat things can\b")
+    r"|\bi am (?:confused|lost|stuck)\b|\bhow can you help\b|\bwhat things can\b"
+)
 
 
 def is_repeat(text: str) -> bool:

@@ -13,26 +13,34 @@ from functools import cached_property
 from typing import Any
 
 from .dates import find_dates
-from .entities import Name, find_business, find_customer, name_at
-from .lexicon import PRONOUNS, STOP, Lexicon, singular
+from .entities import Name, find_customer
+from .lexicon import STOP, Lexicon, words
 from .normalize import Utterance
 from .numbers import UNITS, read_number
-from .replies import transfer_target
-from .status import parse_status
-from .times import find_days, find_durations, find_times
+from .times import find_durations, find_times
 
-_ID_KINDS = {"job": "job", "invoice": "invoice", "estimate": "estimate", "quote": "estimate", "bid": "estimate",
-             "project": "project", "ticket": "job"}
-_EDGE_LEAD = frozenset("to for that saying says called named titled about of on at by with and is be as which "
-                       "reading note notes colon saying: it says reads from in also then so please".split())
-_EDGE_TRAIL = frozenset("on at by for to and with from in of please now then is that due around this "
-                        "the a an about".split())
-_NOT_QUANTITY_AFTER = frozenset("inch inches foot feet quarter quarters by x gallon gallons amp amps volt "
-                                "volts millimeter mm ton tons percent".split())
+_ID_KINDS = {
+    "job": "job",
+    "invoice": "invoice",
+    "estimate": "estimate",
+    "quote": "estimate",
+    "bid": "estimate",
+    "project": "project",
+    "ticket": "job",
+}
+_EDGE_LEAD = words(
+    "to for that saying says called named titled about of on at by with and is be as which reading "
+    "note notes colon saying: it says reads from in also then so please"
+)
+_EDGE_TRAIL = words("on at by for to and with from in of please now then is that due around this the a an about")
+_NOT_QUANTITY_AFTER = words(
+    "inch inches foot feet quarter quarters by x gallon gallons amp amps volt volts millimeter mm ton tons percent"
+)
 
 
-def _strip(tokens: tuple[str, ...], i: int, j: int, lead: frozenset[str] = _EDGE_LEAD,
-           trail: frozenset[str] = _EDGE_TRAIL) -> tuple[int, int]:
+def strip_edges(
+    tokens: tuple[str, ...], i: int, j: int, lead: frozenset[str] = _EDGE_LEAD, trail: frozenset[str] = _EDGE_TRAIL
+) -> tuple[int, int]:
     while i < j and tokens[i] in lead:
         i += 1
     while j > i and tokens[j - 1] in trail:
@@ -115,13 +123,13 @@ class Extractor:
                 j += 1
                 if j - 1 in self.u.breaks:
                     break
-            a, b = _strip(self.t, i, j, lead)
+            a, b = strip_edges(self.t, i, j, lead)
             if b > a and (best is None or b - a > best[1] - best[0]):
                 best = (a, b)
             i = j
         if best is None:
             return None
-        words = self.t[best[0]: best[1]]
+        words = self.t[best[0] : best[1]]
         return None if all(w in STOP for w in words) else " ".join(words)
 
     # ---- slot readers --------------------------------------------------------------------------
@@ -155,8 +163,13 @@ class Extractor:
             if nxt in ("percent", "stars", "star", "hours", "minutes", "days", "weeks", "out"):
                 i = end
                 continue
-            score = 3 if nxt in ("dollars", "dollar", "bucks", "grand") else \
-                2 if prev in ("for", "of", "paid", "pay", "is", "bill", "charge", "about", "at", "be") else 1
+            score = (
+                3
+                if nxt in ("dollars", "dollar", "bucks", "grand")
+                else 2
+                if prev in ("for", "of", "paid", "pay", "is", "bill", "charge", "about", "at", "be")
+                else 1
+            )
             if nxt in ("dollars", "dollar", "bucks"):
                 end += 1
             candidates.append((score * 10_000_000 + float(value), value, i, end))
@@ -181,8 +194,9 @@ class Extractor:
             return 75
         if re.search(r"\b(?:a|one) (?:quarter|fourth)\b", text):
             return 25
-        if re.search(r"\b(?:done|finished|complete|completed|wrapped up)\b", text) and not re.search(r"\d|percent",
-                                                                                                       text):
+        if re.search(r"\b(?:done|finished|complete|completed|wrapped up)\b", text) and not re.search(
+            r"\d|percent", text
+        ):
             return 100
         return None
 
@@ -194,11 +208,12 @@ class Extractor:
             if not found or not isinstance(found[0], int) or not 0 <= found[0] <= 10:
                 continue
             value, end = found
-            nxt = " ".join(t[end: end + 2])
-            prev = " ".join(t[max(0, i - 3): i])
-            if re.match(r"^(?:stars?|out of)\b", nxt) or re.search(
-                    r"(?:give|rate|rated|rating|score|was|is|solid|be|it|a|an)$", prev) and \
-                    not re.match(r"^(?:hours?|minutes?|days?|weeks?|dollars|o ?clock|pm|am)\b", nxt):
+            nxt = " ".join(t[end : end + 2])
+            prev = " ".join(t[max(0, i - 3) : i])
+            if re.match(r"^(?:stars?|out of)\b", nxt) or (
+                re.search(r"(?:give|rate|rated|rating|score|was|is|solid|be|it|a|an)$", prev)
+                and not re.match(r"^(?:hours?|minutes?|days?|weeks?|dollars|o ?clock|pm|am)\b", nxt)
+            ):
                 if nxt.startswith("out of"):
                     of = read_number(t, end + 2)
                     end = of[1] if of else end + 2
@@ -213,114 +228,11 @@ class Extractor:
             if t[i] == "oh":
                 continue
             found = read_number(t, i)
-            if found and (found[1] >= len(t) or t[found[1]] not in _NOT_QUANTITY_AFTER) and \
-                    isinstance(found[0], int) and not (t[i] == "a" and found[0] == 1):
+            if (
+                found
+                and (found[1] >= len(t) or t[found[1]] not in _NOT_QUANTITY_AFTER)
+                and isinstance(found[0], int)
+                and not (t[i] == "a" and found[0] == 1)
+            ):
                 return found[0], i, found[1]
         return None
-
-
-_INVENTORY_NOISE = re.compile(
-    r"\b(?:how many|how much|do we (?:still )?have|do i have|have we got|we have got|we got|are (?:there|we)|is there"
-    r"|any|more|left|in stock|on hand|in the (?:van|truck|shop|warehouse|garage)|stock(?: levels?| counts?)?"
-    r"|inventory|check(?: on)?|count|what is|what are|our|the|(?:running )?(?:low|out)(?: on| of)?|running"
-    r"|still|currently|right now|remaining|available|enough|do|have|of|on|for|look up|tell me|got|is|are"
-    r"|there|we|some|please)\b")
-_ORDER_NOISE = re.compile(
-    r"\b(?:re ?order|order|place an order for|put in (?:an|a) order for|buy|purchase|restock|stock up on|get"
-    r"|need|we|i|to|more|of|some|another|a few|additional|extra|from the supplier|please|can you|could you"
-    r"|go ahead and|let us|units?|boxes of|cases of|packs of|for|us)\b")
-_SERVICE_TRIGGERS = [re.compile(p) for p in (
-    r"\b(?:charge|charges|cost|costs|price|prices|pricing|rate|rates|fee|fees|quote|estimate|run) (?:for|of|on|to)\b",
-    r"\b(?:look at|take a look at|check on|check out|inspect|fix|repair|install|replace|service|about|with)\b",
-    r"\bhow much (?:is|are|does|do|would|will|for|to)(?: it cost to| you charge for| it be for| a)?\b",
-    r"\bwhat (?:would|does|do|will|is)(?= (?:a|an|the|my|new)\b)", r"\bfor\b")]
-_SERVICE_STOP = frozenset("cost costs be run go maybe instead please if because so and but on at by next this "
-                          "tomorrow today tonight when sometime soon asap now thanks thank or around before after "
-                          "for is are would will week".split())
-_DET = frozenset("a an the my our your some new this that".split())
-
-
-def product(x: Extractor, reorder: bool) -> tuple[str | None, int | None]:
-    """(product, quantity) for stock questions and purchase orders."""
-    if x.lexicon is not None and x.lexicon.products:
-        known = x.lexicon.find("products", x.u.text)
-        if known:
-            q = x.quantity() if reorder else None
-            return known, (q[0] if q else None)
-    q = x.quantity() if reorder else None
-    t = list(x.t)
-    if q:
-        t[q[1]: q[2]] = ["|"] * (q[2] - q[1])
-    if reorder and "dozen" in t and q is None:
-        q = (12, 0, 0)
-    text = " ".join(t).replace(" dozen ", " | ")
-    cleaned = _INVENTORY_NOISE.sub("|", _ORDER_NOISE.sub("|", text) if reorder else text)
-    parts = [p.strip() for p in cleaned.split("|")]
-    parts = [p for p in parts if p and not all(w in STOP for w in p.split())]
-    if not parts:
-        return None, (q[0] if q else None)
-    best = max(parts, key=lambda p: len(p.split()))
-    best = " ".join(w for w in best.split() if w not in ("a", "an", "the"))
-    return (singular(best) if best else None), (q[0] if q else None)
-
-
-def service(x: Extractor) -> str | None:
-    """What a customer wants done or priced: 'how much do you charge for drain cleaning'."""
-    if x.lexicon is not None and x.lexicon.services:
-        known = x.lexicon.find("services", x.u.text)
-        if known:
-            return known
-    claimed = x.claimed()
-    matches = [m for pattern in _SERVICE_TRIGGERS for m in pattern.finditer(x.u.text)]
-    for m in matches:
-        i = x.u.token_index(m.end() + 1) if m.end() < len(x.u.text) else len(x.t)
-        while i < len(x.t) and x.t[i] in _DET:
-            i += 1
-        j = i
-        while j < len(x.t) and j not in claimed and x.t[j] not in _SERVICE_STOP and x.t[j] not in PRONOUNS:
-            j += 1
-            if j - 1 in x.u.breaks:
-                break
-        words = [w for w in x.t[i:j] if w not in ("guys",)]
-        if words and not all(w in STOP for w in words):
-            return singular(" ".join(words))
-    return None
-
-
-_NOTE_LEAD = frozenset("saying says that reading reads which to note notes with of colon".split())
-
-
-def note_after(x: Extractor, end: int) -> str | None:
-    """Free text after a reference: 'add a note to job 42 saying ...'."""
-    if x.u.colon is not None and x.u.colon >= end:
-        end = x.u.colon
-    a, b = _strip(x.t, end, len(x.t), lead=_NOTE_LEAD, trail=frozenset({"please", "thanks"}))
-    return " ".join(x.t[a:b]) if b > a else None
-
-
-def contact_note(x: Extractor) -> tuple[Name | None, str | None]:
-    """'log that tom baker called about a noisy furnace' -> (tom baker, called about a noisy furnace)."""
-    m = re.search(r"^(?:.*? )?(?:log|note|record|jot down|write down|add|put|make|leave|save)(?: a| an)?(?: quick)?"
-                  r"(?: note| call| interaction| comment)?(?: that| to| for| on| about| under| in)? ", x.u.text)
-    if m:
-        found = name_at(x.u, x.u.token_index(m.end()))
-        if found:
-            return found, note_after(x, found.end)
-    found = x.customer()
-    return found, (note_after(x, found.end) if found else None)
-
-
-def business(x: Extractor) -> str | None:
-    return find_business(x.u, x.lexicon)
-
-
-def target(x: Extractor) -> str | None:
-    return transfer_target(x.u.text) or "human"
-
-
-def status(x: Extractor) -> str | None:
-    return parse_status(x.u.text)
-
-
-def days(x: Extractor) -> int | None:
-    return find_days(x.u.text)

@@ -14,28 +14,40 @@ from .numbers import NUM_RE, TEENS, TENS, UNITS, parse_number
 _HOURS = {w: v for w, v in {**UNITS, **TEENS}.items() if 1 <= v <= 12}
 H_RE = rf"(?:1[0-2]|0?[1-9]|{'|'.join(sorted(_HOURS, key=len, reverse=True))})"
 _UNIT_WORDS = "one|two|three|four|five|six|seven|eight|nine"
-MIN_RE = (rf"(?:(?:oh|o|zero) (?:{_UNIT_WORDS})|(?:twenty|thirty|forty|fifty)(?: (?:{_UNIT_WORDS}))?"
-          r"|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|[0-5]\d)")
-_NOT_UNIT = (r"(?! (?:hundred|thousand|dollars?|bucks|percent|hours?|minutes?|days?|weeks?|months?|years?"
-             r"|stars?|out of|people|more|of|units?|pieces|boxes|dozen|inch|inches|foot|feet|gallons?|times"
-             r"|jobs?|invoices?|estimates?|quotes?|projects?|and a half))")
+MIN_RE = (
+    rf"(?:(?:oh|o|zero) (?:{_UNIT_WORDS})|(?:twenty|thirty|forty|fifty)(?: (?:{_UNIT_WORDS}))?"
+    r"|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|[0-5]\d)"
+)
+_NOT_UNIT = (
+    r"(?! (?:hundred|thousand|dollars?|bucks|percent|hours?|minutes?|days?|weeks?|months?|years?"
+    r"|stars?|out of|people|more|of|units?|pieces|boxes|dozen|inch|inches|foot|feet|gallons?|times"
+    r"|jobs?|invoices?|estimates?|quotes?|projects?|and a half))"
+)
 _DAYPART_AM = re.compile(r"\bmorning\b")
 _DAYPART_PM = re.compile(r"\b(?:afternoon|evening|tonight|at night|in the night)\b")
 _KEYWORD_BEFORE = re.compile(r"(?:job|project|invoice|estimate|quote|number|order) $")
 
 _EXPLICIT = re.compile(rf"\b(?P<h>{H_RE})(?::(?P<mm>\d\d)| (?P<mw>{MIN_RE}))?(?: oclock)? (?P<ap>am|pm)\b")
-_RELATIVE = re.compile(rf"\b(?P<m>half|quarter|a quarter|{MIN_RE}|\d{{1,2}}|five|ten)(?: minutes)? "
-                       rf"(?P<dir>past|after|to|til|till|before|of) (?P<h>{H_RE})\b(?: (?P<ap>am|pm)\b)?")
+_RELATIVE = re.compile(
+    rf"\b(?P<m>half|quarter|a quarter|{MIN_RE}|\d{{1,2}}|five|ten)(?: minutes)? "
+    rf"(?P<dir>past|after|to|til|till|before|of) (?P<h>{H_RE})\b(?: (?P<ap>am|pm)\b)?"
+)
 _COLON = re.compile(r"\b(?P<h>\d{1,2}):(?P<mm>\d\d)\b")
 _NOON = re.compile(r"\b(?P<w>noon|midday|midnight|lunchtime|lunch time)\b")
-_AT = re.compile(rf"\b(?:at|around|about|by|after|before|from|until|til|till|say|no later than|sometime|to)"
-                 rf"(?: around| about)? (?P<h>{H_RE})(?: (?P<mw>{MIN_RE}))?(?: oclock)?\b{_NOT_UNIT}")
+_AT = re.compile(
+    rf"\b(?:at|around|about|by|after|before|from|until|til|till|say|no later than|sometime|to)"
+    rf"(?: around| about)? (?P<h>{H_RE})(?: (?P<mw>{MIN_RE}))?(?: oclock)?\b{_NOT_UNIT}"
+)
 _OCLOCK = re.compile(rf"\b(?P<h>{H_RE})(?: (?P<mw>{MIN_RE}))? oclock\b")
-_AFTER_DAY = re.compile(rf"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|today"
-                        rf"|morning|afternoon|evening|tonight|night) (?P<h>{H_RE})(?: (?P<mw>{MIN_RE}))?\b"
-                        rf"{_NOT_UNIT}")
-_DAYPART_AFTER = re.compile(rf"\b(?P<h>{H_RE})(?: (?P<mw>{MIN_RE}))?(?: oclock)? (?:in the (?:morning|afternoon|evening)"
-                            r"|at night|tonight|this (?:morning|afternoon|evening))\b")
+_AFTER_DAY = re.compile(
+    rf"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|today"
+    rf"|morning|afternoon|evening|tonight|night) (?P<h>{H_RE})(?: (?P<mw>{MIN_RE}))?\b"
+    rf"{_NOT_UNIT}"
+)
+_DAYPART_AFTER = re.compile(
+    rf"\b(?P<h>{H_RE})(?: (?P<mw>{MIN_RE}))?(?: oclock)? (?:in the (?:morning|afternoon|evening)"
+    r"|at night|tonight|this (?:morning|afternoon|evening))\b"
+)
 _WHOLE = re.compile(rf"^(?P<h>{H_RE})(?: (?P<mw>{MIN_RE}))?$")
 
 
@@ -61,11 +73,8 @@ def _resolve(h: int, m: int, ap: str | None, daypart: str | None) -> time | None
         h = 0 if h == 12 else h
     elif ap == "pm":
         h = h if h == 12 else h + 12
-    elif h <= 12:
-        if daypart == "pm" and h < 12:
-            h += 12
-        elif daypart != "am" and 1 <= h <= 6:
-            h += 12
+    elif h <= 12 and ((daypart == "pm" and h < 12) or (daypart != "am" and 1 <= h <= 6)):
+        h += 12
     return time(h % 24, m)
 
 
@@ -87,8 +96,7 @@ def find_times(text: str) -> list[tuple[int, int, time]]:
             found.append((start, end, value))
 
     for m in _EXPLICIT.finditer(text):
-        add(m.start(), m.end(), _resolve(_hour(m["h"]), int(m["mm"]) if m["mm"] else _minute(m["mw"]),
-                                         m["ap"], None))
+        add(m.start(), m.end(), _resolve(_hour(m["h"]), int(m["mm"]) if m["mm"] else _minute(m["mw"]), m["ap"], None))
     for m in _RELATIVE.finditer(text):
         if _KEYWORD_BEFORE.search(text[: m.start()]) or (m["dir"] == "of" and "quarter" not in m["m"]):
             continue
@@ -127,8 +135,10 @@ _DURATIONS: list[tuple[re.Pattern[str], object]] = [
     (re.compile(r"\b(?:a couple(?: of)?|couple of) hours\b"), lambda m: 120),
     (re.compile(r"\ba few hours\b"), lambda m: 180),
     (re.compile(rf"\b{_N} and a half hours?\b"), lambda m: _n(m["n"]) * 60 + 30),
-    (re.compile(rf"\b{_N} (?:hours?)(?: and (?P<m>{NUM_RE}) minutes?)?\b"),
-     lambda m: _n(m["n"]) * 60 + (_n(m["m"]) if m["m"] else 0)),
+    (
+        re.compile(rf"\b{_N} (?:hours?)(?: and (?P<m>{NUM_RE}) minutes?)?\b"),
+        lambda m: _n(m["n"]) * 60 + (_n(m["m"]) if m["m"] else 0),
+    ),
     (re.compile(rf"\b{_N} minutes?\b"), lambda m: _n(m["n"])),
     (re.compile(r"\ball day\b"), lambda m: 480),
 ]
@@ -146,7 +156,7 @@ def find_durations(text: str) -> list[tuple[int, int, int]]:
     found: list[tuple[int, int, int]] = []
     for pattern, handler in _DURATIONS:
         for m in pattern.finditer(text):
-            minutes = int(round(handler(m)))  # type: ignore[operator]
+            minutes = round(handler(m))  # type: ignore[operator]
             if minutes > 0 and all(m.end() <= s or m.start() >= e for s, e, _ in found):
                 found.append((m.start(), m.end(), minutes))
     return sorted(found)
@@ -163,8 +173,7 @@ def parse_duration_minutes(text: str) -> int | None:
 # ---- day counts ("the next ten days") ------------------------------------------------------------
 _DAYS: list[tuple[re.Pattern[str], object]] = [
     (re.compile(rf"\b(?:next|coming|following|upcoming|over|for|in) (?:the )?{_N} days?\b"), lambda m: _n(m["n"])),
-    (re.compile(rf"\b(?:next|coming|following|upcoming|over|for|in) (?:the )?{_N} weeks?\b"),
-     lambda m: 7 * _n(m["n"])),
+    (re.compile(rf"\b(?:next|coming|following|upcoming|over|for|in) (?:the )?{_N} weeks?\b"), lambda m: 7 * _n(m["n"])),
     (re.compile(r"\b(?:next|coming) (?:couple(?: of)?) days\b"), lambda m: 2),
     (re.compile(r"\b(?:next|coming) few days\b"), lambda m: 3),
     (re.compile(r"\b(?:next|coming) (?:couple(?: of)?) weeks\b"), lambda m: 14),
