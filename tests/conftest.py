@@ -216,3 +216,22 @@ async def empty_pg_url() -> AsyncIterator[str]:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await conn.close()
+
+
+@pytest.fixture
+def rows(store: Store):
+    """`await rows("jobs", business_id=1)`: how many rows a table holds (optionally where column = value),
+    read straight from the database, past every cache and tenant scope: what "nothing half-written" checks."""
+    import sqlalchemy as sa
+
+    from hero365.erp.store.tables import metadata
+
+    async def count(table: str, **where: object) -> int:
+        t = metadata.tables[table]
+        stmt = sa.select(sa.func.count()).select_from(t)
+        for column, value in where.items():
+            stmt = stmt.where(t.c[column] == value)
+        async with store.engine.connect() as conn:
+            return int((await conn.execute(stmt)).scalar_one())
+
+    return count

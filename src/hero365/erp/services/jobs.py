@@ -6,8 +6,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from ..cache import cached
-from ..domain.errors import Conflict, InvalidInput, NotFound
-from ..domain.jobs import Job, JobStatus, ensure_free
+from ..domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from ..domain.jobs import Job, JobStatus, check_slot, ensure_free
 from ..domain.scheduling import Slot, free_slots
 from ..domain.tenancy import Actor, Permission, Role
 from ..store.uow import UnitOfWork
@@ -125,23 +125,33 @@ async def create_job(uow: UnitOfWork, actor: Actor, contact_id: int, title: str,
     """A new job with the next number; the technician is checked for double-booking."""
     if actor.role != Role.CALL_AGENT:
         actor.require(Permission.JOBS_CREATE if actor.sees_all_jobs else Permission.JOBS_MANAGE_OWN, "create jobs")
+    if (actor.role == Role.TECHNICIAN and technician_id is not None and technician_id != actor.user_id):
+        raise PermissionDenied("You can book jobs for yourself only; the office assigns other technicians.")
     contact = await get_contact(uow, actor, contact_id)
     title = " ".join(title.split())
     if not title:
         raise InvalidInput("What's the job for?")
-    if start is not None and start < now(uow) - timedelta(hours=12):
-        raise InvalidInput("That time is in the past.")
-    tech = None
+    if not 5 <= duration_minutes <= 24 * 60:
+        raise InvalidInput("A job must last between 5 minutes and a day.")
+    if start is not None:
+        check_slot(start, duration_minutes)  # a zone first: a naive time can't be compared with now
+        if start < now(uow) - timedelta(hours=12):
+            raise InvalidInput("That time is in the past.")
+    # Numbering locks the business's job counter until commit, so concurrent bookings are serialized here and
+    # the availability check below sees every job committed before it (no double-booking under concurrency).
+    number = await uow.next_number("job")
     if start is not None:
         tech, _ = await _pick_technician(uow, actor, start, duration_minutes, technician_id)
-        if tech is None:
-            tech = technician_id
-    job = Job(business_id=actor.business_id, number=await uow.next_number("job"), title=title,
+    elif technician_id is not None:
+        if technician_id not in await _names(uow):
+            raise NotFound("That technician isn't on the team.")
+        tech = technician_id
+    else:  # unscheduled: a technician's own job stays theirs (or they could never see it again)
+        tech = actor.user_id if actor.role == Role.TECHNICIAN else None
+    job = Job(business_id=actor.business_id, number=number, title=title,
               contact_id=contact_id, scheduled_start=start, duration_minutes=duration_minutes, technician_id=tech,
               description=description, street=contact.street, city=contact.city, state=contact.state,
               postal_code=contact.postal_code, project_id=project_id, created_at=now(uow), updated_at=now(uow))
-    if not 5 <= duration_minutes <= 24 * 60:
-        raise InvalidInput("A job must last between 5 minutes and a day.")
     uow.jobs.add(job)
     await uow.flush()
     log(uow, actor, "job.created", "job", job.id, f"Job {job.number} {title} for {contact.name}")
@@ -160,10 +170,12 @@ async def update_job_status(uow: UnitOfWork, actor: Actor, status: JobStatus, nu
 
 async def reschedule_job(uow: UnitOfWork, actor: Actor, start: datetime, number: int | None = None,
                          customer: str | None = None, duration_minutes: int | None = None) -> Job:
+    await uow.lock("job")  # serialized with bookings and other moves: the free check below can't go stale
     job = await resolve_job(uow, actor, number, customer, changing=True)
+    minutes = duration_minutes or job.duration_minutes
+    check_slot(start, minutes)
     if start < now(uow):
         raise InvalidInput("That time has already passed.")
-    minutes = duration_minutes or job.duration_minutes
     if job.technician_id is not None:
         names = await _names(uow)
         others = await uow.jobs.for_technician_near(job.technician_id, start, start + timedelta(minutes=minutes))

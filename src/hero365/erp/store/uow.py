@@ -83,6 +83,17 @@ class UnitOfWork:
             self._business = found
         return self._business
 
+    async def lock(self, kind: str) -> None:
+        """Serialize this transaction with every other one that locks (or numbers) the same kind in this business.
+
+        It is the business's counter row for `kind`, write-locked until commit or rollback (a row lock on
+        PostgreSQL, the database write lock on SQLite). A rule that reads before it writes (a technician is free,
+        an invoice's balance covers a payment) takes it first, so two concurrent callers can't both pass the check.
+        """
+        c = t.counters.c
+        await self.session.execute(sa.update(t.counters).where(c.business_id == self.business_id, c.kind == kind)
+                                   .values(value=c.value))
+
     async def next_number(self, kind: str) -> int:
         """The next per-business number, safe under concurrent writers (row lock / write lock)."""
         c = t.counters.c
