@@ -1,0 +1,116 @@
+"""End-to-end: the labelled corpora, the public API, the CLI and the speed budget."""
+
+import importlib.util
+import json
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from hero365.voice.brain.nlu import Lexicon, Parse, parse, predict_lines
+
+HERE = Path(__file__).parent
+SHARED = Path(__file__).parents[3] / ".." / "shared" / "nlu"
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=ZoneInfo("America/Chicago"))
+
+
+def _scorer():
+    path = SHARED / "score.py"
+    if not path.exists():
+        pytest.skip(f"shared scorer not found at {path.resolve()} (shared/ must sit beside the repo)")
+    spec = importlib.util.spec_from_file_location("nlu_score", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _full_match(gold_path: Path) -> float:
+    lines = gold_path.read_text().splitlines()
+    gold = [json.loads(line) for line in lines if line.strip()]
+    predictions = list(predict_lines(lines, NOW))
+    return _scorer().score(gold, predictions)["full_match"]
+
+
+def test_commands_jsonl_full_match():
+    gold = SHARED / "commands.jsonl"
+    if not gold.exists():
+        pytest.skip(f"{gold.resolve()} not found")
+    assert _full_match(gold) >= 0.95
+
+
+def test_heldout_full_match():
+    # written before the parser; 1.0 once tuned. The floor leaves room for rule changes elsewhere.
+    assert _full_match(HERE / "heldout.jsonl") >= 0.95
+
+
+def test_blind_batch_full_match():
+    # written after the first version and scored 0.84 before any fix; kept as a regression set.
+    assert _full_match(HERE / "blind.jsonl") >= 0.93
+
+
+def test_parse_returns_contract_values():
+    result = parse("new job for the Hendersons, furnace tune up, Thursday at 2 pm, two hours", "personal", NOW)
+    assert isinstance(result, Parse)
+    assert result.intent == "create_job"
+    assert result.slots == {
+        "customer": "henderson",
+        "title": "furnace tune up",
+        "date": "2026-11-26",
+        "time": "14:00",
+        "duration_minutes": 120,
+    }
+    assert 0.0 <= result.confidence <= 1.0
+
+
+def test_speaker_changes_meaning():
+    assert parse("Yes, that time still works for me.", "customer", NOW).intent == "confirm_appointment"
+    assert parse("Yes.", "customer", NOW).intent == "confirm"
+    assert parse("stop calling me", "customer", NOW).intent == "opt_out"
+
+
+def test_out_of_scope_is_low_confidence():
+    result = parse("who won the game last night", "personal", NOW)
+    assert result.intent == "out_of_scope"
+    assert result.confidence < 0.6
+
+
+def test_lexicon_supplies_multiword_names():
+    names = Lexicon(customers=frozenset({"northside plumbing supply"}))
+    without = parse("pull up the northside plumbing supply job", "personal", NOW)
+    with_names = parse("pull up the northside plumbing supply job", "personal", NOW, names=names)
+    assert with_names.slots["customer"] == "northside plumbing supply"
+    assert without.slots.get("customer") != "northside plumbing supply"
+
+
+def test_deterministic():
+    text = "bump the patel job to thursday morning at nine"
+    assert parse(text, "personal", NOW) == parse(text, "personal", NOW)
+
+
+def test_latency_well_under_a_millisecond():
+    rows = [json.loads(line) for line in (HERE / "heldout.jsonl").read_text().splitlines() if line.strip()]
+    for row in rows:  # warm caches
+        parse(row["text"], row["agent"], NOW)
+    start = time.perf_counter()
+    rounds = 5
+    for _ in range(rounds):
+        for row in rows:
+            parse(row["text"], row["agent"], NOW)
+    per_utterance = (time.perf_counter() - start) / (rounds * len(rows))
+    assert per_utterance < 0.002, f"{per_utterance * 1000:.3f} ms per utterance"
+
+
+def test_cli_predict(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"agent": "personal", "text": "job forty two is done"}) + "\n")
+    out = subprocess.run(
+        [sys.executable, "-m", "hero365.voice.brain.nlu", "predict", str(src), "--now", "2026-11-23T08:00"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(out.stdout) == {"intent": "update_job_status", "slots": {"job": 42, "status": "completed"}}
