@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +31,10 @@ class Settings(BaseSettings):
     cache_ttl_seconds: int = 300
     db_echo: bool = False
     db_pool_size: int = 10
+    brain: Literal["local", "openai"] = Field(default="local", description="local command engine or a hosted LLM")
+    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint for BRAIN=openai")
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: str | None = None
     #: The demo business the CLI acts on when none is named.
     default_business_id: int | None = None
 

@@ -1,0 +1,133 @@
+"""The local brain as a LiveKit `llm.LLM`: deterministic, offline, milliseconds.
+
+Each call sees the chat so far. After a user message it decides (policy.py) and emits either one tool
+call or a sentence; after a tool's output it speaks the tool's `say`. The tools do the work and enforce
+the rules; the brain only understands.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from livekit.agents import llm
+from livekit.agents.llm import ChatChunk, ChoiceDelta, FunctionToolCall
+from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, NOT_GIVEN, APIConnectOptions, NotGivenOr
+
+from ..state import SessionState
+from .nlu import Lexicon
+from .policy import Decision, Policy
+
+CUSTOMER_TOOLS = {"opt_out", "wrong_number", "confirm_appointment", "book_consultation", "get_my_balance"}
+
+
+def _tool_name(tool: Any) -> str:
+    info = getattr(tool, "info", None)
+    return str(getattr(info, "name", None) or getattr(tool, "id", "") or "")
+
+
+class LocalBrain(llm.LLM):
+    """One per session: it keeps that conversation's dialogue state."""
+
+    def __init__(self, state: Callable[[], SessionState]) -> None:
+        super().__init__()
+        self._state = state
+        self.policy = Policy()
+        self._lexicon: tuple[float, int, Lexicon] | None = None
+        #: The last turn's decision time (ms), for metrics and the benchmark.
+        self.last_decide_ms = 0.0
+
+    @property
+    def model(self) -> str:
+        return "hero365-local"
+
+    @property
+    def provider(self) -> str:
+        return "hero365"
+
+    def chat(self, *, chat_ctx: llm.ChatContext, tools: list[llm.Tool] | None = None,
+             conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS,
+             parallel_tool_calls: NotGivenOr[bool] = NOT_GIVEN,
+             tool_choice: NotGivenOr[llm.ToolChoice] = NOT_GIVEN,
+             extra_kwargs: NotGivenOr[dict[str, Any]] = NOT_GIVEN) -> LocalBrainStream:
+        return LocalBrainStream(self, chat_ctx=chat_ctx, tools=tools or [], conn_options=conn_options)
+
+    async def lexicon(self, state: SessionState) -> Lexicon:
+        """The business's names (customers, products, technicians), refreshed from the cache each minute."""
+        cached = self._lexicon
+        if cached and cached[1] == state.business_id and time.monotonic() - cached[0] < 60:
+            return cached[2]
+        from ...erp.services.common import contact_index
+        from ...erp.services.inventory import product_index
+
+        async with state.store.uow(state.business_id) as uow:
+            contacts = await contact_index(uow)
+            products = await product_index(uow)
+            members = await uow.members.all()
+            business = await uow.business()
+        lex = Lexicon(
+            customers=frozenset(n.lower() for row in contacts for n in (row["name"], row["company"]) if n),
+            products=frozenset(r["name"].lower() for r in products if r["kind"] == "part"),
+            services=frozenset(r["name"].lower() for r in products if r["kind"] == "service"),
+            technicians=frozenset(m.user.name.lower() for m in members if m.user),
+            businesses=frozenset({business.name.lower()}))
+        self._lexicon = (time.monotonic(), state.business_id, lex)
+        return lex
+
+    async def decide(self, text: str, tools: set[str]) -> Decision:
+        state = self._state()
+        async with state.store.uow(state.business_id) as uow:
+            tz = ZoneInfo((await uow.business()).timezone)
+        now = state.store.clock().astimezone(tz)
+        speaker = "customer" if tools & CUSTOMER_TOOLS else "personal"
+        names = await self.lexicon(state)
+        started = time.perf_counter()
+        decision = self.policy.decide(text, speaker, now, tools, state.focus, names, has_pending=bool(state.pending))
+        self.last_decide_ms = (time.perf_counter() - started) * 1000
+        return decision
+
+
+class LocalBrainStream(llm.LLMStream):
+    def __init__(self, brain: LocalBrain, *, chat_ctx: llm.ChatContext, tools: list[llm.Tool],
+                 conn_options: APIConnectOptions) -> None:
+        super().__init__(brain, chat_ctx=chat_ctx, tools=tools, conn_options=conn_options)
+        self._brain = brain
+
+    def _say(self, text: str) -> None:
+        self._brain.policy.said(text)
+        self._event_ch.send_nowait(ChatChunk(id=f"say_{uuid.uuid4().hex[:8]}",
+                                             delta=ChoiceDelta(role="assistant", content=text)))
+
+    async def _run(self) -> None:
+        items = [i for i in self._chat_ctx.items if i.type in ("message", "function_call", "function_call_output")]
+        last = items[-1] if items else None
+        if last is None:
+            return
+        if last.type == "function_call_output":
+            try:
+                output = json.loads(last.output)
+            except (TypeError, ValueError):
+                output = {"say": str(last.output)}
+            if not isinstance(output, dict):
+                output = {"say": str(output)}
+            if last.is_error:
+                output = {"say": "Sorry, something went wrong on my side. Please try again.", "error": "tool_error"}
+            self._say(self._brain.policy.observe(last.name, output))
+            return
+        if last.type != "message" or last.role != "user":
+            return
+        tools = {_tool_name(t) for t in self._tools}
+        decision = await self._brain.decide(last.text_content or "", tools)
+        if decision.tool is not None:
+            call = FunctionToolCall(name=decision.tool, arguments=json.dumps(decision.args),
+                                    call_id=f"call_{uuid.uuid4().hex[:16]}")
+            self._event_ch.send_nowait(ChatChunk(id=call.call_id, delta=ChoiceDelta(role="assistant",
+                                                                                     tool_calls=[call])))
+        else:
+            self._say(decision.say or "Sorry?")
+
+
