@@ -24,7 +24,8 @@ async def people(world):  # type: ignore[no-untyped-def]
         for name, phone in (("Bob Johnson", "512-555-0101"), ("Maria Garcia", "512-555-0102"),
                             ("Bob Smith", "512-555-0103"), ("Bobby Smithers", "512-555-0104")):
             c = await contacts.create_contact(uow, world.owner, name, phone, street="12 Oak St", city="Austin",
-                                              state="TX", postal_code="78701", email=f"{name.split()[1].lower()}@x.test")
+                                              state="TX", postal_code="78701",
+                                              email=f"{name.split()[1].lower()}@x.test")
             out[name] = c.id
         j = await jobs.create_job(uow, world.owner, out["Bob Johnson"], "Water heater check",
                                   datetime(2026, 11, 24, 16, 0, tzinfo=UTC), 60, world.tech.user_id)

@@ -294,10 +294,10 @@ async def get_weather(context: Ctx, job: int | None = None, customer: str | None
     state = context.userdata
     async with state.store.uow(state.business_id) as uow:
         day = parse_date_arg(date) or await today(uow)
-        number, address, f = await location_svc.get_weather(
+        number, _address, f = await location_svc.get_weather(
             uow, state.actor, state.weather, day, job or (state.focus.get("job") if not customer else None), customer)
-    return reply(f"At job {number}: {f.summary}, high {f.high_f}, low {f.low_f}, {f.rain_chance} percent chance of rain.",
-                 job=number)
+    return reply(f"At job {number}: {f.summary}, high {f.high_f}, low {f.low_f}, "
+                 f"{f.rain_chance} percent chance of rain.", job=number)
 
 
 @function_tool
