@@ -20,7 +20,7 @@ _INVENTORY_NOISE = re.compile(
     r"|any|more|left|in stock|on hand|in the (?:van|truck|shop|warehouse|garage)|stock(?: levels?| counts?)?"
     r"|inventory|check(?: on)?|count|what is|what are|our|the|(?:running )?(?:low|out)(?: on| of)?|running"
     r"|still|currently|right now|remaining|available|enough|do|have|of|on|for|look up|tell me|got|is|are"
-    r"|there|we|some|please)\b"
+    r"|there|we|some|please|if|whether)\b"
 )
 _ORDER_NOISE = re.compile(
     r"\b(?:re ?order|order|place an order for|put in (?:an|a) order for|buy|purchase|restock|stock up on|get"

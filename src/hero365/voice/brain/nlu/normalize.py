@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .lexicon import words
 from .numbers import NUMBER_WORDS
 
 _CONTRACTIONS: dict[str, str] = {
@@ -114,6 +115,10 @@ _CONTRACTIONS: dict[str, str] = {
     "thurs": "thursday",
     "mins": "minutes",
     "hrs": "hours",
+    "wont": "will not",
+    "youll": "you will",
+    "theyll": "they will",
+    "shouldnt": "should not",
     "hr": "hour",
     "min": "minutes",
     "pls": "please",
@@ -170,6 +175,31 @@ def _pre(text: str) -> str:
     return s
 
 
+_POLITE = (
+    ("can", "you"),
+    ("could", "you"),
+    ("would", "you"),
+    ("will", "you"),
+    ("can", "u"),
+    ("i", "need", "you", "to"),
+    ("i", "want", "you", "to"),
+    ("i", "would", "like", "you", "to"),
+    ("would", "you", "mind"),
+)
+_NOT_ILL_AFTER = words("is was am are been very feel feeling feels got become became too so really")
+
+
+def _polite_prefix(tokens: list[str]) -> int:
+    """How many leading tokens are a politeness wrapper ("can you", "i need you to")."""
+    for prefix in _POLITE:
+        n = len(prefix)
+        if tuple(tokens[:n]) == prefix and len(tokens) > n + 1:
+            while n < len(tokens) - 1 and tokens[n] in ("guys", "please", "just", "also"):
+                n += 1
+            return n
+    return 0
+
+
 def normalize(text: str) -> Utterance:
     """Normalise raw text into an Utterance (see module docstring)."""
     tokens: list[str] = []
@@ -188,6 +218,10 @@ def normalize(text: str) -> Utterance:
                 poss.add(len(tokens) - 1)
             continue
         tok = _CONTRACTIONS.get(raw_tok, raw_tok)
+        if raw_tok == "ill" and not (tokens and tokens[-1] in _NOT_ILL_AFTER):
+            tok = "i will"
+        elif raw_tok == "id" and not tokens:
+            tok = "i would"
         if tok == raw_tok and "'" in tok:
             if tok.endswith("'s"):
                 tok, is_poss = tok[:-2], True
@@ -233,6 +267,7 @@ def normalize(text: str) -> Utterance:
     while lead < len(keep) - 1 and tokens[keep[lead]] in _LEAD and (tokens[keep[lead]] != "there" or lead):
         lead += 1
     keep = keep[lead:]
+    keep = keep[_polite_prefix([tokens[i] for i in keep]) :]
     remap = {old: new for new, old in enumerate(keep)}
     out = tuple(tokens[i] for i in keep)
 

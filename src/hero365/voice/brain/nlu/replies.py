@@ -20,7 +20,8 @@ _DENY = """no|nope|nah|negative|not really|incorrect|wrong|that is wrong|that is
 |no way|do not|do not do that|not that|that is not it|not quite|i do not think so|no sir|no maam|no it is not
 |absolutely not|definitely not|no thanks|no thank you|not correct|that is not correct|not what i said
 |that is not what i said|that is not true|it is not|no it is wrong|wrong one|do not do it|please do not
-|that is not right at all|no no|not at all|i said no"""
+|that is not right at all|no no|not at all|i said no|that is the wrong one|the wrong one|not that one
+|that is not the one|not the right one|that is not the right one"""
 _CANCEL = """cancel|cancel that|cancel it|cancel this|never mind|forget it|forget about it|forget that|stop|stop it
 |abort|quit|scratch that|disregard|disregard that|drop it|exit|i changed my mind|changed my mind|start over
 |leave it|skip it|skip|stop that|cancel the request|cancel everything|forget the whole thing|nothing|that is all

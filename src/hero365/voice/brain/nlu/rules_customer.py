@@ -58,7 +58,8 @@ CUSTOMER_AFTER_REPLY: list[Rule] = [
             r"\bcancel\b|\bdo not (?:need|want) (?:you|anyone|someone|somebody|the \w+|a \w+)"
             r"(?: guys)? to come\b|\b(?:do not|no need to) come\b|\bcall(?:ing)? (?:it )?off\b"
             r"|\b(?:no longer|not) need (?:the|this|that|an|my|our) (?:appointment|visit|service)\b"
-            r"|\bwe fixed it\b|\bfixed it (?:ourselves|myself)\b"
+            r"|\bwe fixed it\b|\bfixed it (?:ourselves|myself)\b|\bdo not bother (?:coming|to come)\b"
+            r"|\b(?:got|had) it (?:fixed|taken care of|sorted)\b"
         ),
         0.85,
         None,
@@ -147,7 +148,7 @@ CUSTOMER_AFTER_REPLY: list[Rule] = [
         _r(
             r"\b(?:can|could) (?:we|you) (?:do|make it|come)\b|\bhow about\b|\bwhat about\b"
             r"|\b(?:possible|able) to (?:do|come|make it|have)\b"
-            r"|\bwould \w+ work\b|\bdoes \w+ work\b"
+            r"|\bwould \w+ work\b|\bdoes \w+ work\b|^(?:guys )?come\b"
         ),
         0.65,
         None,
@@ -158,7 +159,8 @@ CUSTOMER_AFTER_REPLY: list[Rule] = [
             r"\bnot interested\b|\bno thanks\b|\bno thank you\b|\balready (?:have|got|use|work with)\b"
             r"|\b(?:do not|no) need\b|\bdo not want\b|\bnot looking\b|\b(?:we are|i am) (?:good|fine"
             r"|all set|set|okay)\b|\ball set\b|\bnot for (?:me|us)\b|\bnot at this time\b|\bpass\b"
-            r"|\bmaybe (?:another|some other) time\b|\bnot right now\b"
+            r"|\bmaybe (?:another|some other) time\b|\bnot right now\b|\b(?:use|have|go with|work with)"
+            r" (?:another|a different|our own|someone else|somebody else|other)\b"
         ),
         0.85,
         None,

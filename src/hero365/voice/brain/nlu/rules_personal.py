@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 
+from .dates import find_dates
 from .status import parse_status
 
 Rule = tuple[str, re.Pattern[str], float, Callable[[str], bool] | None]
@@ -28,6 +30,10 @@ _RECORDS = _r(
     r"\b(?:jobs?|appointments?|invoices?|estimates?|quotes?|projects?|customers?|hours|days|time"
     r"|calls?|money|work|anything|scheduled|booked)\b"
 )
+
+
+def _has_date(text: str) -> bool:
+    return bool(find_dates(text, date.today()))
 
 
 def _no_job(text: str) -> bool:
@@ -166,6 +172,7 @@ PERSONAL: list[Rule] = [
             r"|accounts|people) (?:are |that are |who are )?(?:behind|overdue|late|past due|owe|"
             r"owing|have not paid)|\b(?:invoices|bills) (?:are |that are )?(?:overdue|past due|late"
             r"|unpaid)|\baccounts receivable\b|\bowes us money\b|\bwho owes\b"
+            r"|\b(?:invoices|bills)\b (?:\w+ ){0,3}(?:not|unpaid|have not|has not) (?:been |yet )?paid\b"
             r"|\b(?:late|behind) (?:on|with) (?:paying|payments?|bills?|invoices?)\b"
         ),
         0.9,
@@ -300,7 +307,8 @@ PERSONAL: list[Rule] = [
     (
         "check_inventory",
         _r(
-            r"\b(?:in stock|stock|inventory|on hand|how many|how much|do we (?:still )?have|have we"
+            r"\b(?:in stock|stock|inventory|on hand|how many|how much|do we (?:still )?have|have we|we have any"
+            r"|(?:if|whether) we (?:still )?have"
             r"|are we (?:out|low|running)|is there any|are there any|left in)\b"
         ),
         0.8,
@@ -321,9 +329,11 @@ PERSONAL: list[Rule] = [
             r"\b(?:schedule|calendar|agenda|appointments?|jobs|booked|on deck|lined up|planned|going on"
             r"|what do i have|what have i got|what is on|my day|next (?:job|appointment|stop)"
             r"|where am i|what am i doing|busy|do i have anything|anything (?:on|scheduled|booked)"
-            r"|have i got)\b"
+            r"|have i got|happening|what is up)\b"
         ),
         0.8,
         None,
     ),
+    # a question naming only a day is a schedule question ("and thursday?")
+    ("get_schedule", _r(r"^(?:what|any|anything|and|how about|what about|do i|is there)\b"), 0.55, _has_date),
 ]

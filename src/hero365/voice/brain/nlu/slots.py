@@ -32,7 +32,7 @@ _EDGE_LEAD = words(
     "to for that saying says called named titled about of on at by with and is be as which reading "
     "note notes colon saying: it says reads from in also then so please"
 )
-_EDGE_TRAIL = words("on at by for to and with from in of please now then is that due around this the a an about")
+_EDGE_TRAIL = words("on at by for to and with from in of please now then is that due around this the a an about thanks")
 _NOT_QUANTITY_AFTER = words(
     "inch inches foot feet quarter quarters by x gallon gallons amp amps volt volts millimeter mm ton tons percent"
 )
