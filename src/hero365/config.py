@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     llm_api_key: str | None = None
     #: The demo business the CLI acts on when none is named.
     default_business_id: int | None = None
+    #: A LiveKit server (Cloud or self-hosted) for rooms, dispatch and SIP; unset means none is used.
+    livekit_url: str | None = Field(default=None, description="LiveKit server URL (wss://... or http://...)")
+    livekit_api_key: str | None = None
+    livekit_api_secret: str | None = Field(default=None, repr=False)
 
     @field_validator("database_url")
     @classmethod
