@@ -175,7 +175,11 @@ def _possessive(u: Utterance) -> Name | None:
         family = k > 0 and t[k - 1] == "the" and t[i].endswith("s")
         value = _clean(list(t[k : i + 1]), family)
         if value:
-            return Name(value, k - (1 if k > 0 and t[k - 1] == "the" else 0), i + 1)
+            end = i + 1
+            while end < len(t) and t[end] in DOMAIN:
+                end += 1
+            end = end + 1 if end < len(t) and t[end] in HEADS else i + 1
+            return Name(value, k - (1 if k > 0 and t[k - 1] == "the" else 0), end)
     return None
 
 

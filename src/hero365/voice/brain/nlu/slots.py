@@ -154,7 +154,7 @@ class Extractor:
                 continue
             limit = min((k for k in taken if k > i), default=len(t))
             found = read_number(t[:limit], i)
-            if not found or t[i] in ("a", "an"):
+            if not found or (t[i] in ("a", "an") and found[1] == i + 1):
                 i += 1
                 continue
             value, end = found
