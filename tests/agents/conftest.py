@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -45,7 +46,9 @@ def converse(world) -> Callable:  # type: ignore[no-untyped-def]
         state = SessionState(store=world.store, actor=actor, kind=kind, purpose=purpose, driving=driving)
         session = text_session(state)
         async with session:
-            await session.start(agent_for(state))
+            agent = agent_for(state)
+            await session.start(agent)
+            await asyncio.wait_for(agent.ready.wait(), 5)  # a calling agent's greeting is spoken in on_enter
             yield session
 
     return _open

@@ -148,10 +148,18 @@ async def invoices(overdue: bool = typer.Option(False, "--overdue", help="Only i
         await store.close()
 
 
-def demo() -> None:
-    """The main job on the embedded default: database, demo business, today's schedule."""
+def demo(say: list[str] = typer.Option(None, "--say", help="Turns to say instead of an interactive chat")) -> None:
+    """The main job on the embedded default: database, demo business, today's schedule, then a conversation
+    with the personal assistant (interactive in a terminal; a short scripted one otherwise)."""
+    import asyncio
+    import sys
+
+    from .chat import DEMO_TURNS, converse
+
     console.rule("[bold]Hero365 Voice[/bold]")
     console.print(f"Database: {get_settings().database_url}")
     db_upgrade("head")
     demo_data(scale=1, seed=365, new=False)
     jobs(date="today", business=None)
+    turns = say or (None if sys.stdin.isatty() else DEMO_TURNS)
+    asyncio.run(converse(turns))

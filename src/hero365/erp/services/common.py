@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -67,9 +68,17 @@ def rank_names(query: str, names: dict[int, str], limit: int = 5) -> list[tuple[
     return scored[:limit]
 
 
+_HOUSEHOLD = re.compile(r"\s+(?:family|household|house|place|residence|home|folks)$")
+
+
+def _spoken_name(query: str) -> str:
+    """'the Jonsen family' -> 'jonsen': the name inside how people refer to a household."""
+    return _HOUSEHOLD.sub("", query.strip().lower().removeprefix("the ")).strip()
+
+
 def _surname_forms(query: str) -> set[str]:
     """'the Hendersons', "Johnson's" -> {'henderson', 'johnson'}: how people name a family."""
-    q = query.strip().lower().removeprefix("the ").replace("'", "")
+    q = _spoken_name(query).replace("'", "")
     forms = {q}
     if q.endswith("es") and len(q) > 4:
         forms.add(q[:-2])
@@ -97,7 +106,7 @@ async def find_contact(uow: UnitOfWork, actor: Actor, name: str) -> Contact:
     if len(exact) > 1:
         options = [names[k] for k in exact[:4]]
         raise Ambiguous(f"I found {len(exact)} customers called {name}: {_or(options)}. Which one?", options)
-    ranked = [m for m in rank_names(name, names) if m[2] >= 60]
+    ranked = [m for m in rank_names(_spoken_name(name), names) if m[2] >= 60]
     if ranked and ranked[0][2] >= 88 and (len(ranked) == 1 or ranked[0][2] - ranked[1][2] >= 8):
         found = await uow.contacts.get(abs(ranked[0][0]))
         assert found is not None
@@ -110,10 +119,7 @@ async def find_contact(uow: UnitOfWork, actor: Actor, name: str) -> Contact:
 
 async def contact_index(uow: UnitOfWork) -> list[dict]:
     """The business's contact names, from the cache when current."""
-    from ..cache import cached
-
-    return await cached(uow.store.cache, uow.business_id or 0, ("contacts",), "contact_index",
-                        uow.store.settings.cache_ttl_seconds, uow.contacts.name_index)
+    return await uow.cached(("contacts",), "contact_index", uow.contacts.name_index)
 
 
 async def get_contact(uow: UnitOfWork, actor: Actor, contact_id: int) -> Contact:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from livekit.agents import Agent, llm
@@ -26,7 +27,19 @@ class Hero365Agent(Agent):
     def __init__(self, state: SessionState, instructions: str, tools: list[Any],
                  chat_ctx: llm.ChatContext | None = None) -> None:
         self.state = state
+        #: Set once the agent has said its opening line (or has none): callers wait on it before a turn.
+        self.ready = asyncio.Event()
         super().__init__(instructions=instructions + COMMON_RULES, tools=tools, chat_ctx=chat_ctx)
+
+    async def on_enter(self) -> None:
+        self.ready.set()
+
+    async def greet(self, text: str) -> None:
+        """Say the opening line, then mark the agent ready."""
+        try:
+            await self.session.say(text)
+        finally:
+            self.ready.set()
 
     def handoff_summary(self) -> str:
         """What was said and done so far, for the next agent or a person."""

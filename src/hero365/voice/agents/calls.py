@@ -38,7 +38,7 @@ class _CallingAgent(Hero365Agent):
 
     async def on_enter(self) -> None:
         if self.state.handoff.get("greeted"):
-            await self.session.say(f"Hi, this is the {self.role_text} assistant. How can I help?")
+            await self.greet(f"Hi, this is the {self.role_text} assistant. How can I help?")
             return
         from ...erp.domain.contacts import speak_phone
 
@@ -47,7 +47,7 @@ class _CallingAgent(Hero365Agent):
             contact = await uow.contacts.get(self.state.actor.contact_id or 0)
         first = contact.name.split()[0] if contact else "there"
         self.state.handoff["greeted"] = True
-        await self.session.say(disclosure(self.state, business.name,
+        await self.greet(disclosure(self.state, business.name,
                                           speak_phone(business.phone) if business.phone else None, first))
 
 

@@ -45,6 +45,7 @@ class ReceptionistAgent(Hero365Agent):
 
     async def on_enter(self) -> None:
         if self.state.handoff.get("greeted"):
+            self.ready.set()
             return
         async with self.state.store.uow(self.state.business_id) as uow:
             business = await uow.business()
@@ -52,5 +53,5 @@ class ReceptionistAgent(Hero365Agent):
         known = self.state.handoff.get("caller_known")
         name = str(self.state.handoff.get("caller_name", "")).split()[0] if known else ""
         hello = f"Hi {name}, thanks" if name else "Thanks"
-        await self.session.say(f"{hello} for calling {business.name}. I'm the automated assistant, and this call may "
+        await self.greet(f"{hello} for calling {business.name}. I'm the automated assistant, and this call may "
                                "be recorded. How can I help you today?")
