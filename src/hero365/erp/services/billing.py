@@ -139,6 +139,7 @@ async def record_payment(uow: UnitOfWork, actor: Actor, amount_cents: int | None
                          customer: str | None = None, method: str = "other", reference: str | None = None) -> Invoice:
     """A payment received; without an amount, the whole balance. Never more than is owed."""
     actor.require(Permission.PAYMENTS_RECORD, "record payments")
+    await uow.lock("invoice")  # before reading the balance: two payments at once can't both fit in it
     invoice = await resolve_invoice(uow, actor, number, customer)
     amount = invoice.balance_cents if amount_cents is None else amount_cents
     invoice.record_payment(amount, now(uow), method, reference, actor.user_id)
@@ -176,6 +177,8 @@ async def create_estimate(uow: UnitOfWork, actor: Actor, customer: str | None = 
                           contact_id: int | None = None, job_number: int | None = None,
                           valid_days: int = 30) -> Estimate:
     actor.require(Permission.ESTIMATES_MANAGE, "create estimates")
+    if contact_id is None and not (customer and customer.strip()):
+        raise InvalidInput("Which customer is the estimate for?")
     contact = (await get_contact(uow, actor, contact_id) if contact_id is not None
                else await find_contact(uow, actor, customer or ""))
     title = " ".join(title.split()) or "Estimate"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..cache import cached
 from ..domain.errors import Ambiguous, InvalidInput, NotFound
 from ..domain.inventory import Product, ProductKind, PurchaseOrder, check_reorder_quantity
 from ..domain.tenancy import Actor, Permission, Role
@@ -13,8 +12,7 @@ from .common import log, now, rank_names
 
 
 async def product_index(uow: UnitOfWork) -> list[dict[str, Any]]:
-    return await cached(uow.store.cache, uow.business_id or 0, ("products",), "product_index",
-                        uow.store.settings.cache_ttl_seconds, uow.products.index)
+    return await uow.cached(("products",), "product_index", uow.products.index)
 
 
 def _singular(text: str) -> str:

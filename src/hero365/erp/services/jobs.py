@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from ..cache import cached
 from ..domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ..domain.jobs import Job, JobStatus, check_slot, ensure_free
 from ..domain.scheduling import Slot, free_slots
@@ -65,8 +64,8 @@ async def get_schedule(uow: UnitOfWork, actor: Actor, day: date | None = None,
         start, end = await _day_bounds(uow, day)
         return await _summaries(uow, await uow.jobs.between(start, end, tech))
 
-    return await cached(uow.store.cache, actor.business_id, ("jobs", "contacts", "members"),
-                        f"schedule:{day.isoformat()}:{tech or 'all'}", uow.store.settings.cache_ttl_seconds, load)
+    return await uow.cached(("jobs", "contacts", "members"),
+                            f"schedule:{day.isoformat()}:{tech or 'all'}", load)
 
 
 async def list_upcoming_jobs(uow: UnitOfWork, actor: Actor, days: int = 7,

@@ -3,8 +3,9 @@ then tells the cache which topics the committed write made stale."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -72,6 +73,27 @@ class UnitOfWork:
 
     async def flush(self) -> None:
         await self.session.flush()
+
+    def pending_topics(self) -> set[str]:
+        """The cached topics this transaction has written (flushed or not) and not yet committed."""
+        from .db import TOPIC_OF
+
+        topics = set(self.session.info.get("dirty_topics") or ())
+        for obj in (*self.session.new, *self.session.dirty, *self.session.deleted):
+            topic = TOPIC_OF.get(type(obj))
+            if topic:
+                topics.add(topic)
+        return topics
+
+    async def cached(self, topics: tuple[str, ...], name: str, load: Callable[[], Awaitable[Any]]) -> Any:
+        """`load()` through the store's cache, except after this transaction's own writes to those topics:
+        the cache can't hold them yet (they are bumped at commit), so reading it would be a stale read."""
+        from ..cache import cached
+
+        if self.business_id is None or self.pending_topics() & set(topics):
+            return await load()
+        return await cached(self.store.cache, self.business_id, topics, name,
+                            self.store.settings.cache_ttl_seconds, load)
 
     async def business(self) -> Business:
         if self._business is None:
