@@ -20,6 +20,9 @@ from hero365.erp.domain.inventory import Product, ProductKind
 from hero365.erp.domain.tenancy import Actor, Role
 from hero365.erp.services import businesses
 from hero365.erp.store.db import Store
+from hero365.insights.tables import map_insights
+
+map_insights()  # the conversation store's tables are part of every test schema
 
 #: Monday 2026-11-23 08:00 in Chicago: the moment the NLU contract is judged at.
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)

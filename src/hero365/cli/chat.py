@@ -41,50 +41,56 @@ def _render(result) -> None:  # type: ignore[no-untyped-def]
 async def converse(turns: list[str] | None, driving: bool = False, business: int | None = None,
                    caller: str | None = None) -> None:
     """Run a conversation: the given turns, or an interactive prompt when none are given."""
+    from ..insights.recorder import record
     from ..voice.agents import agent_for, identify_caller
     from ..voice.session import text_session
     from ..voice.state import SessionState
 
     store = Store()
     try:
+        actor = await default_actor(store, business)
         if caller:
-            actor = await default_actor(store, business)
             state = await identify_caller(store, actor.business_id, caller, channel="text")
         else:
-            actor = await default_actor(store, business)
             state = SessionState(store=store, actor=actor, driving=driving)
         session = text_session(state)
+        recorder = await record(session, state)
         async with session:
-            who = f"caller {caller}" if caller else f"{actor.name} ({actor.role.value})"
-            console.rule(f"[bold]{type(agent_for(state)).__name__}[/bold] · {who}" + (" · driving" if driving else ""))
             agent = agent_for(state)
+            who = f"caller {caller}" if caller else f"{actor.name} ({actor.role.value})"
+            console.rule(f"[bold]{type(agent).__name__}[/bold] · {who}" + (" · driving" if driving else ""))
             await session.start(agent)
             await agent.ready.wait()
             for item in session.history.items:
                 if item.type == "message" and item.role == "assistant":
                     console.print(Panel(item.text_content or "", title="assistant", title_align="left",
                                         border_style="cyan"))
-            if turns:
-                for text in turns:
-                    console.print(f"[bold green]you[/bold green]: {text}")
-                    _render(await session.run(user_input=text))
-                return
-            console.print("[dim]Type a command (help for ideas, exit to leave).[/dim]")
-            while True:
-                try:
-                    text = console.input("[bold green]you[/bold green]: ").strip()
-                except (EOFError, KeyboardInterrupt):
-                    console.print()
-                    break
-                if text.lower() in ("exit", "quit", "bye"):
-                    break
-                if text:
-                    _render(await session.run(user_input=text))
-                if session.userdata.ended:
-                    console.print(f"[dim]Conversation ended ({session.userdata.ended}).[/dim]")
-                    break
+            for text in turns or []:
+                console.print(f"[bold green]you[/bold green]: {text}")
+                _render(await session.run(user_input=text))
+            if not turns:
+                await _interactive(session)
+        await recorder.close()
+        console.print(f"[dim]Conversation saved (session {recorder.session_id}).[/dim]")
     finally:
         await store.close()
+
+
+async def _interactive(session) -> None:  # type: ignore[no-untyped-def]
+    console.print("[dim]Type a command (help for ideas, exit to leave).[/dim]")
+    while True:
+        try:
+            text = console.input("[bold green]you[/bold green]: ").strip()
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            break
+        if text.lower() in ("exit", "quit", "bye"):
+            break
+        if text:
+            _render(await session.run(user_input=text))
+        if session.userdata.ended:
+            console.print(f"[dim]Conversation ended ({session.userdata.ended}).[/dim]")
+            break
 
 
 @run_async

@@ -88,6 +88,8 @@ class LocalBrain(llm.LLM):
         started = time.perf_counter()
         decision = self.policy.decide(text, speaker, now, tools, state.focus, names, has_pending=bool(state.pending))
         self.last_decide_ms = (time.perf_counter() - started) * 1000
+        if state.recorder is not None:
+            state.recorder.intent(decision.intent)
         return decision
 
 

@@ -52,7 +52,8 @@ def speakable(fn: F) -> F:
             out = reply(exc.message, error=exc.code, options=exc.details.get("options"))
             error = exc.code
         if ctx is not None and ctx.userdata.recorder is not None:
-            ctx.userdata.recorder.tool(fn.__name__, kwargs, out, error, time.perf_counter() - started)
+            ctx.userdata.recorder.tool(fn.__name__, ctx.function_call.arguments, out, error,
+                                       time.perf_counter() - started)
         return out
 
     return wrapper  # type: ignore[return-value]

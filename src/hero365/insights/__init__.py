@@ -1,0 +1,1 @@
+"""Insights: the conversation store, analytics, metrics and alerts."""
