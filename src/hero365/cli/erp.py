@@ -63,7 +63,10 @@ async def demo_data(scale: int = typer.Option(1, min=1, max=1000, help="Multiply
         if info is None:
             with console.status("Creating the demo business..."):
                 info = await generate_demo(store, scale=scale, seed=seed)
-            console.print(f"Created demo business [bold]{info.business_id}[/bold]: {info}")
+            c = info.counts
+            console.print(f"Created [bold]{info.name}[/bold] (business {info.business_id}): {c['contacts']} contacts, "
+                          f"{c['technicians']} technicians, {c['jobs']} jobs, {c['invoices']} invoices "
+                          f"({c['invoices_overdue']} overdue), {c['products']} products, in {info.seconds:.1f} s.")
         else:
             console.print(f"The demo business already exists (business {info.business_id}); --new makes another.")
     finally:
