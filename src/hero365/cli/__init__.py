@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import chat, erp, nlu
+from . import chat, erp, nlu, worker
 
 app = typer.Typer(help="Hero365 Voice: voice agents over a home-service business's ERP.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -12,3 +12,4 @@ app.add_typer(erp.db_app, name="db")
 app.add_typer(nlu.app, name="nlu")
 erp.register(app)
 app.command("chat")(chat.chat)
+app.command("worker")(worker.worker)
