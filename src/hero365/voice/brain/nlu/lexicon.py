@@ -164,17 +164,47 @@ class Lexicon:
     businesses: frozenset[str] = field(default_factory=frozenset)
 
     def find(self, kind: str, text: str) -> str | None:
-        """Longest known name of this kind in text (customers also by last name: 'garcia')."""
-        values: frozenset[str] = getattr(self, kind)
-        for phrase in _phrases(values):
-            if re.search(rf"\b{re.escape(phrase)}s?\b", text):
-                return phrase
-        if kind == "customers":
-            for phrase in _phrases(values):
-                last = phrase.split()[-1]
-                if len(phrase.split()) > 1 and re.search(rf"\b{re.escape(last)}s?\b", text):
-                    return last
-        for phrase in _phrases(values):  # plural/singular variants: "water heaters"
-            if re.search(rf"\b{re.escape(singular(phrase))}(?:s|es)?\b", text):
-                return phrase
+        """Longest known name of this kind in text (customers also by last name: 'garcia').
+
+        Looks up the text's word n-grams in an index built once per lexicon, so the cost follows the
+        length of the utterance, not the number of names (thousands of customers cost the same as ten).
+        """
+        exact, last_names, variants, longest = self._index(kind)
+        if not longest:
+            return None
+        tokens = _TOKEN.findall(text)
+        grams = [tuple(tokens[i:j]) for i in range(len(tokens))
+                 for j in range(i + 1, min(len(tokens), i + longest) + 1)]
+        for table in (exact, last_names, variants):
+            hits = [table[g] for g in grams if g in table]
+            if hits:
+                return max(hits, key=len)
         return None
+
+    def _index(self, kind: str) -> tuple[dict[tuple[str, ...], str], dict[tuple[str, ...], str],
+                                          dict[tuple[str, ...], str], int]:
+        cache: dict[str, tuple] = self.__dict__.setdefault("_indexes", {})
+        if kind not in cache:
+            exact: dict[tuple[str, ...], str] = {}
+            last_names: dict[tuple[str, ...], str] = {}
+            variants: dict[tuple[str, ...], str] = {}
+            for phrase in sorted(getattr(self, kind), key=len):  # longer phrases win a shared key
+                toks = tuple(_TOKEN.findall(phrase))
+                if not toks:
+                    continue
+                for form in (toks, (*toks[:-1], toks[-1] + "s")):
+                    exact[form] = phrase
+                if kind == "customers" and len(toks) > 1:
+                    last = toks[-1]
+                    last_names.setdefault((last,), last)
+                    last_names.setdefault((last + "s",), last)
+                one = tuple(_TOKEN.findall(singular(phrase)))
+                if one:
+                    for suffix in ("", "s", "es"):
+                        variants[(*one[:-1], one[-1] + suffix)] = phrase
+            longest = max((len(k) for k in (*exact, *variants)), default=0)
+            cache[kind] = (exact, last_names, variants, longest)
+        return cache[kind]
+
+
+_TOKEN = re.compile(r"[a-z0-9]+")
