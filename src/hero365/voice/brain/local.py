@@ -38,6 +38,7 @@ class LocalBrain(llm.LLM):
         self._state = state
         self.policy = Policy()
         self._lexicon: tuple[float, int, Lexicon] | None = None
+        self._zone: tuple[int, ZoneInfo] | None = None
         #: The last turn's decision time (ms), for metrics and the benchmark.
         self.last_decide_ms = 0.0
 
@@ -80,9 +81,10 @@ class LocalBrain(llm.LLM):
 
     async def decide(self, text: str, tools: set[str]) -> Decision:
         state = self._state()
-        async with state.store.uow(state.business_id) as uow:
-            tz = ZoneInfo((await uow.business()).timezone)
-        now = state.store.clock().astimezone(tz)
+        if self._zone is None or self._zone[0] != state.business_id:
+            async with state.store.uow(state.business_id) as uow:
+                self._zone = (state.business_id, ZoneInfo((await uow.business()).timezone))
+        now = state.store.clock().astimezone(self._zone[1])
         speaker = "customer" if tools & CUSTOMER_TOOLS else "personal"
         names = await self.lexicon(state)
         started = time.perf_counter()
