@@ -129,25 +129,37 @@ async def request_job(req: JobRequest) -> None:
 
 
 async def entrypoint(ctx: JobContext) -> None:
-    """Run one conversation: validate the job, join, wait for the person, build the state, start the agent."""
+    """Run one conversation: validate the job, join, wait for the person, build the state, start the agent.
+
+    The worker is a composition root (like the CLI), so it also records the conversation (insights).
+    """
+    from ..insights.recorder import record
+
     metadata = _check_job(ctx.job.agent_name, ctx.job.metadata)
-    settings = get_settings()
-    store = Store(settings)
-    ctx.add_shutdown_callback(store.close)
     await ctx.connect()
-    participant = await ctx.wait_for_participant()
+    participant = await ctx.wait_for_participant()  # greet only when someone is there to hear it
     if metadata.kind == AgentKind.RECEPTIONIST and metadata.caller_phone is None:
         phone = participant.attributes.get(SIP_PHONE_ATTRIBUTE)
         if phone:
             metadata = DispatchMetadata.parse({**metadata.model_dump(exclude_none=True), "caller_phone": phone})
+    settings = get_settings()
+    store = Store(settings)
     try:
         state = await state_from_metadata(store, metadata)
     except DomainError as exc:
         logger.error("job %s for business %s not started: %s", ctx.job.id, metadata.business_id, exc.message)
+        await store.close()
         ctx.shutdown(reason=exc.message)
         return
     speech = speech_from_settings(settings)
     session = build_session(state, settings, speech)
+    recorder = await record(session, state)
+
+    async def close() -> None:
+        await recorder.close()
+        await store.close()
+
+    ctx.add_shutdown_callback(close)
     await session.start(agent_for(state), room=ctx.room, room_options=room_options(speech, participant.identity))
 
 
