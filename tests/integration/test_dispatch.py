@@ -44,7 +44,14 @@ from hero365.voice.dispatch import (
     room_name_for,
 )
 from hero365.voice.state import AgentKind, Purpose
-from hero365.voice.worker import build_session, request_job, run, state_from_metadata, worker_options
+from hero365.voice.worker import (
+    build_session,
+    request_job,
+    run,
+    state_from_metadata,
+    with_caller_phone,
+    worker_options,
+)
 
 API_KEY = "APItest"
 API_SECRET = "a-test-secret-that-is-long-enough-for-hs256"
@@ -494,10 +501,10 @@ async def _until(condition: Callable[[], bool], task: Awaitable[Any], within: fl
 def test_run_starts_livekit_in_start_mode_with_the_kinds_name(livekit: FakeLiveKit) -> None:
     seen: list[tuple[WorkerOptions, list[str]]] = []
     before = list(sys.argv)
-    run("receptionist", log_level="debug", settings=lk_settings(livekit),
+    run("receptionist", log_level="debug", port=0, settings=lk_settings(livekit),
         run_app=lambda options: seen.append((options, list(sys.argv))))
     [(options, argv)] = seen
-    assert options.agent_name == "hero365-receptionist" and options.ws_url == livekit.url
+    assert options.agent_name == "hero365-receptionist" and options.ws_url == livekit.url and options.port == 0
     assert (options.api_key, options.api_secret) == (API_KEY, API_SECRET)
     assert argv[1:] == ["start", "--log-level", "DEBUG"] and sys.argv == before
     with pytest.raises(NotConfigured):
@@ -517,3 +524,85 @@ def test_hero365_worker_command_says_what_is_wrong() -> None:
                                  env={"LIVEKIT_URL": "", "LIVEKIT_API_KEY": "", "LIVEKIT_API_SECRET": ""})
     get_settings.cache_clear()
     assert unconfigured.exit_code == 1 and "No LiveKit server is configured" in unconfigured.output
+
+
+def test_an_inbound_job_takes_the_callers_number_from_the_sip_participant() -> None:
+    rule = DispatchMetadata.parse({"business_id": 3, "kind": "receptionist"})  # a static SIP dispatch rule
+    filled = with_caller_phone(rule, {"sip.phoneNumber": "+15125550100", "sip.trunkID": "ST_1"})
+    assert filled.caller_phone == "+15125550100" and filled.session_id == rule.session_id
+    named = DispatchMetadata.parse({"business_id": 3, "kind": "receptionist", "caller_phone": "512-555-0123"})
+    assert with_caller_phone(named, {"sip.phoneNumber": "+15125550100"}) is named  # the dispatch's number wins
+    assert with_caller_phone(rule, {}) is rule
+    personal = DispatchMetadata.parse({"business_id": 3, "kind": "personal", "user_id": 7})
+    assert with_caller_phone(personal, {"sip.phoneNumber": "+15125550100"}) is personal
+    with pytest.raises(BadDispatch, match="not a phone number"):
+        with_caller_phone(rule, {"sip.phoneNumber": "anonymous"})
+
+
+@dataclass
+class DuckJobContext:
+    """The parts of JobContext the entrypoint touches before it needs a media server's room."""
+
+    job: agent_pb.Job
+    caller_attributes: dict[str, str]
+    connected: bool = False
+    shutdowns: list[str] = field(default_factory=list)
+
+    async def connect(self) -> None:
+        self.connected = True
+
+    async def wait_for_participant(self) -> Any:
+        from types import SimpleNamespace
+
+        return SimpleNamespace(identity="sip_caller", attributes=self.caller_attributes)
+
+    def shutdown(self, reason: str = "") -> None:
+        self.shutdowns.append(reason)
+
+    def add_shutdown_callback(self, callback: Any) -> None:
+        raise AssertionError("no session should have been started")
+
+
+@pytest.mark.parametrize(("fields", "attributes", "reason"), [
+    ({"kind": "receptionist"}, {}, "needs the caller's number"),
+    ({"kind": "receptionist"}, {"sip.phoneNumber": "anonymous"}, "not a phone number"),
+    ({"kind": "support", "contact_id": 424242, "purpose": "feedback"}, {}, "has no contact 424242"),
+    ({"kind": "personal", "user_id": 424242}, {}, "not a member"),
+], ids=["no-number", "withheld-number", "unknown-contact", "not-a-member"])
+async def test_the_entrypoint_ends_a_job_it_cannot_serve_with_the_reason(world, monkeypatch, fields, attributes,  # type: ignore[no-untyped-def]
+                                                                        reason) -> None:
+    from hero365.voice.worker import entrypoint
+
+    monkeypatch.setenv("DATABASE_URL", world.store.settings.database_url)
+    get_settings.cache_clear()
+    try:
+        meta = {"business_id": world.business_id, **fields}
+        ctx = DuckJobContext(job=agent_pb.Job(id="AJ_1", agent_name=f"hero365-{fields['kind']}",
+                                              metadata=json.dumps(meta), room=models_pb.Room(name="r")),
+                             caller_attributes=attributes)
+        await entrypoint(ctx)  # type: ignore[arg-type]
+    finally:
+        get_settings.cache_clear()
+    assert ctx.connected and len(ctx.shutdowns) == 1 and reason in ctx.shutdowns[0]
+
+
+async def test_hero365_worker_registers_with_the_server_and_drains_on_sigterm(livekit: FakeLiveKit) -> None:
+    """The real command in its own process: LiveKit's CLI, worker registration, a clean exit on SIGTERM."""
+    import os
+    import signal
+    from pathlib import Path
+
+    env = {**os.environ, "LIVEKIT_URL": livekit.url, "LIVEKIT_API_KEY": API_KEY, "LIVEKIT_API_SECRET": API_SECRET}
+    command = Path(sys.executable).with_name("hero365")
+    proc = await asyncio.create_subprocess_exec(str(command), "worker", "--kind", "support", "--port", "0",
+                                                env=env, stdout=asyncio.subprocess.PIPE,
+                                                stderr=asyncio.subprocess.STDOUT)
+    try:
+        await _until(lambda: bool(livekit.registrations), asyncio.ensure_future(proc.wait()), within=60)
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        output, _ = await asyncio.wait_for(proc.communicate(), 60)
+    assert [r.agent_name for r in livekit.registrations] == ["hero365-support"]
+    assert proc.returncode == 0, output.decode()[-2000:]
+    assert b"registered worker" in output and livekit.rejected == []

@@ -11,7 +11,9 @@ from .common import err
 
 def worker(kind: Annotated[str, typer.Option(help="Agent kind: personal, sales, support or receptionist.")]
            = "personal",
-           log_level: Annotated[str, typer.Option(help="Log level (DEBUG, INFO, WARNING, ERROR).")] = "INFO") -> None:
+           log_level: Annotated[str, typer.Option(help="Log level (DEBUG, INFO, WARNING, ERROR).")] = "INFO",
+           port: Annotated[int, typer.Option(help="Health-check HTTP port; give each worker on a host its own "
+                                                   "(0 picks a free one).")] = 8081) -> None:
     """Register with the LiveKit server as hero365-KIND and run dispatched conversations until stopped.
 
     Needs LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET; run one per kind, more for scale-out.
@@ -23,7 +25,7 @@ def worker(kind: Annotated[str, typer.Option(help="Agent kind: personal, sales, 
 
     try:
         agent_name(kind)
-        run(kind, log_level=log_level, settings=get_settings())
+        run(kind, log_level=log_level, port=port, settings=get_settings())
     except DomainError as exc:
         err.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from None

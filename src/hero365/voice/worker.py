@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from livekit.agents import AgentSession, JobContext, JobRequest, WorkerOptions, cli, room_io, stt, tts, vad
@@ -110,6 +110,15 @@ def room_options(speech: Speech, participant: str | None = None) -> room_io.Room
     return options
 
 
+def with_caller_phone(metadata: DispatchMetadata, attributes: Mapping[str, str]) -> DispatchMetadata:
+    """An inbound job without the caller's number takes it from the SIP participant (a dispatch rule is
+    static, the caller isn't); a number the dispatch named wins."""
+    phone = attributes.get(SIP_PHONE_ATTRIBUTE)
+    if metadata.kind != AgentKind.RECEPTIONIST or metadata.caller_phone is not None or not phone:
+        return metadata
+    return DispatchMetadata.parse({**metadata.model_dump(exclude_none=True), "caller_phone": phone})
+
+
 def _check_job(job_agent_name: str, raw: str) -> DispatchMetadata:
     metadata = DispatchMetadata.from_json(raw)
     if job_agent_name and job_agent_name != agent_name(metadata.kind):
@@ -138,13 +147,10 @@ async def entrypoint(ctx: JobContext) -> None:
     metadata = _check_job(ctx.job.agent_name, ctx.job.metadata)
     await ctx.connect()
     participant = await ctx.wait_for_participant()  # greet only when someone is there to hear it
-    if metadata.kind == AgentKind.RECEPTIONIST and metadata.caller_phone is None:
-        phone = participant.attributes.get(SIP_PHONE_ATTRIBUTE)
-        if phone:
-            metadata = DispatchMetadata.parse({**metadata.model_dump(exclude_none=True), "caller_phone": phone})
     settings = get_settings()
     store = Store(settings)
     try:
+        metadata = with_caller_phone(metadata, participant.attributes)
         state = await state_from_metadata(store, metadata)
     except DomainError as exc:
         logger.error("job %s for business %s not started: %s", ctx.job.id, metadata.business_id, exc.message)
@@ -163,22 +169,30 @@ async def entrypoint(ctx: JobContext) -> None:
     await session.start(agent_for(state), room=ctx.room, room_options=room_options(speech, participant.identity))
 
 
-def worker_options(kind: AgentKind | str, settings: Settings | None = None) -> WorkerOptions:
-    """Worker options registering under the kind's agent name, with the server from settings."""
+#: LiveKit's default health-check port; workers of several kinds on one host each need their own.
+HEALTH_PORT = 8081
+
+
+def worker_options(kind: AgentKind | str, settings: Settings | None = None, *,
+                   port: int = HEALTH_PORT) -> WorkerOptions:
+    """Worker options registering under the kind's agent name, with the server from settings.
+
+    `port` is the worker's health-check HTTP port (0 picks a free one).
+    """
     settings = settings or get_settings()
     url, key, secret = livekit_credentials(settings)
     return WorkerOptions(entrypoint_fnc=entrypoint, request_fnc=request_job, agent_name=agent_name(kind),
-                         ws_url=url, api_key=key, api_secret=secret,
+                         ws_url=url, api_key=key, api_secret=secret, port=port,
                          preload_modules=["hero365.voice.agents", "hero365.voice.brain.local"])
 
 
-def run(kind: AgentKind | str, *, log_level: str = "INFO", settings: Settings | None = None,
-        run_app: Callable[[WorkerOptions], None] = cli.run_app) -> None:
-    """Run a worker in the foreground (LiveKit's `start` mode) until interrupted.
+def run(kind: AgentKind | str, *, log_level: str = "INFO", port: int = HEALTH_PORT,
+        settings: Settings | None = None, run_app: Callable[[WorkerOptions], None] = cli.run_app) -> None:
+    """Run a worker in the foreground (LiveKit's `start` mode) until interrupted; SIGTERM drains it.
 
     LiveKit's `run_app` reads its command from sys.argv, so it gets exactly `start --log-level LEVEL`.
     """
-    options = worker_options(kind, settings)
+    options = worker_options(kind, settings, port=port)
     saved = sys.argv
     sys.argv = [f"hero365 worker ({options.agent_name})", "start", "--log-level", log_level.upper()]
     try:
@@ -188,4 +202,4 @@ def run(kind: AgentKind | str, *, log_level: str = "INFO", settings: Settings | 
 
 
 __all__ = ["AGENT_NAMES", "Speech", "build_session", "entrypoint", "request_job", "room_options", "run",
-           "speech_from_settings", "state_from_metadata", "worker_options"]
+           "speech_from_settings", "state_from_metadata", "with_caller_phone", "worker_options"]
