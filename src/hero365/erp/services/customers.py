@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..domain.contacts import Contact, ContactKind, InteractionKind, LeadStatus
+from ..domain.contacts import Contact, ContactKind, InteractionKind, LeadStatus, normalize_phone
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.jobs import Job, JobStatus
 from ..domain.tasks import Task, TaskKind
 from ..domain.tenancy import Actor, Role
 from ..store.uow import UnitOfWork
-from .common import get_contact, log, resolve_job
+from .common import get_contact, log, resolve_job, zone
 from .contacts import log_interaction, opt_out, schedule_follow_up
-from .jobs import create_job, next_free_slot, reschedule_job, update_job_status
+from .jobs import create_job, free_at, next_free_slot, reschedule_job, update_job_status
 
 
 def _caller(actor: Actor) -> int:
@@ -34,15 +34,32 @@ async def my_job(uow: UnitOfWork, actor: Actor, number: int | None = None) -> Jo
     return await resolve_job(uow, actor, number, None)
 
 
+def spoken_time(at: datetime) -> str:
+    """'Wednesday, November 25 at 3:00 PM': how a voice says a time (already in the business's zone)."""
+    return f"{at:%A, %B} {at.day} at {at.hour % 12 or 12}:{at:%M} {'AM' if at.hour < 12 else 'PM'}"
+
+
+async def _not_available(uow: UnitOfWork, actor: Actor, start: datetime, minutes: int,
+                         ignore_job_id: int | None = None) -> InvalidInput:
+    """The refusal for a taken time, with the next free one (never who or what took it)."""
+    nxt = await next_free_slot(uow, actor, start, minutes, ignore_job_id=ignore_job_id)
+    hint = f" The next free time is {spoken_time(nxt.start.astimezone(await zone(uow)))}." if nxt else ""
+    return InvalidInput("That time isn't available." + hint, next_free=nxt.start.isoformat() if nxt else None)
+
+
 async def reschedule_appointment(uow: UnitOfWork, actor: Actor, start: datetime, number: int | None = None) -> Job:
-    """Move the caller's appointment to a free time; a taken time is refused with the nearest free one."""
+    """Move the caller's appointment to a free time; a taken time is refused with the nearest free one.
+
+    The job keeps its technician when they are free then, else goes to a technician who is; the job's own
+    current time doesn't count as taken (moving it by half an hour is fine)."""
     job = await my_job(uow, actor, number)
-    slot = await next_free_slot(uow, actor, start, job.duration_minutes)
-    if slot is None or slot.start != start:
-        hint = f" The next free time is {slot.start.isoformat()}." if slot else ""
-        raise InvalidInput("That time isn't available." + hint, next_free=slot.start.isoformat() if slot else None)
+    await uow.lock("job")
+    free = await free_at(uow, actor, start, job.duration_minutes, ignore_job_id=job.id)
+    if not free:
+        raise await _not_available(uow, actor, start, job.duration_minutes, ignore_job_id=job.id)
+    if all(slot.technician_id != job.technician_id for slot in free):
+        job.technician_id = free[0].technician_id
     job = await reschedule_job(uow, actor, start, job.number)
-    job.technician_id = slot.technician_id if job.technician_id is None else job.technician_id
     await log_interaction(uow, actor, await caller(uow, actor), InteractionKind.CALL,
                           f"Rescheduled job {job.number} to {start.isoformat()}", job_id=job.id)
     return job
@@ -60,12 +77,12 @@ async def book_consultation(uow: UnitOfWork, actor: Actor, start: datetime, serv
                             duration_minutes: int = 60) -> Job:
     """A visit in a free slot: the exact time when free, else refused with the next free time."""
     contact = await caller(uow, actor)
-    slot = await next_free_slot(uow, actor, start, duration_minutes)
-    if slot is None or slot.start != start:
-        hint = f" The next free time is {slot.start.isoformat()}." if slot else ""
-        raise InvalidInput("That time isn't available." + hint, next_free=slot.start.isoformat() if slot else None)
+    await uow.lock("job")
+    free = await free_at(uow, actor, start, duration_minutes)
+    if not free:
+        raise await _not_available(uow, actor, start, duration_minutes)
     title = f"Consultation: {service}" if service else "Consultation"
-    job = await create_job(uow, actor, contact.id or 0, title, start, duration_minutes, slot.technician_id)
+    job = await create_job(uow, actor, contact.id or 0, title, start, duration_minutes, free[0].technician_id)
     await log_interaction(uow, actor, contact, InteractionKind.CALL, f"Booked {title} as job {job.number}",
                           job_id=job.id)
     return job
@@ -112,6 +129,7 @@ async def wrong_number(uow: UnitOfWork, actor: Actor, phone: str | None = None) 
     """The person who answered isn't our contact: note it and stop calling that number for them."""
     contact = await caller(uow, actor)
     if phone:
+        phone = normalize_phone(phone)  # however the dialer wrote it, it is stored in E.164
         contact.phones = [p for p in contact.phones if p.number != phone]
     await log_interaction(uow, actor, contact, InteractionKind.CALL,
                           f"Wrong number{f' ({phone})' if phone else ''}: the person who answered isn't {contact.name}")

@@ -160,6 +160,8 @@ async def create_job(uow: UnitOfWork, actor: Actor, contact_id: int, title: str,
 async def update_job_status(uow: UnitOfWork, actor: Actor, status: JobStatus, number: int | None = None,
                             customer: str | None = None, reason: str | None = None) -> Job:
     job = await resolve_job(uow, actor, number, customer, changing=True)
+    if actor.role == Role.CALL_AGENT and status != JobStatus.CANCELLED:
+        raise PermissionDenied("On a call I can cancel an appointment, but not change how the work is going.")
     before = job.status
     job.change_status(status, now(uow), actor.user_id, reason)
     await uow.flush()
@@ -208,8 +210,10 @@ async def confirm_appointment(uow: UnitOfWork, actor: Actor, number: int | None 
 
 
 async def technician_slots(uow: UnitOfWork, actor: Actor, day: date, duration_minutes: int = 60,
-                           technician_id: int | None = None, limit: int = 20) -> list[Slot]:
-    """Free start times on a day across the team (or one technician), earliest first, none in the past."""
+                           technician_id: int | None = None, limit: int = 20,
+                           ignore_job_id: int | None = None) -> list[Slot]:
+    """Free start times on a day across the team (or one technician), earliest first, none in the past.
+    `ignore_job_id`: a job being moved, whose own time doesn't count as taken."""
     tz = (await uow.business()).timezone
     techs = [technician_id] if technician_id else [m.user_id for m in await uow.members.all()
                                                   if m.role == Role.TECHNICIAN]
@@ -220,18 +224,29 @@ async def technician_slots(uow: UnitOfWork, actor: Actor, day: date, duration_mi
     jobs = await uow.jobs.between(start - timedelta(days=1), end, open_only=True)
     slots: list[Slot] = []
     for tech in techs:
-        slots += free_slots(tech, day, tz, hours, [j for j in jobs if j.technician_id == tech], duration_minutes,
-                            not_before=now(uow))
+        busy = [j for j in jobs if j.technician_id == tech and (ignore_job_id is None or j.id != ignore_job_id)]
+        slots += free_slots(tech, day, tz, hours, busy, duration_minutes, not_before=now(uow))
     slots.sort(key=lambda s: (s.start, s.technician_id))
     return slots[:limit]
 
 
+async def free_at(uow: UnitOfWork, actor: Actor, start: datetime, duration_minutes: int = 60,
+                  ignore_job_id: int | None = None) -> list[Slot]:
+    """The team's free slots that start exactly at `start` (one per free technician)."""
+    check_slot(start, duration_minutes)
+    day = start.astimezone(await zone(uow)).date()
+    return [s for s in await technician_slots(uow, actor, day, duration_minutes, limit=500,
+                                              ignore_job_id=ignore_job_id) if s.start == start]
+
+
 async def next_free_slot(uow: UnitOfWork, actor: Actor, after: datetime, duration_minutes: int = 60,
-                         search_days: int = 14) -> Slot | None:
+                         search_days: int = 14, ignore_job_id: int | None = None) -> Slot | None:
     """The first free slot at or after `after` (the exact time if it is free)."""
+    check_slot(after, duration_minutes)
     day = after.astimezone(await zone(uow)).date()
     for offset in range(search_days):
-        for slot in await technician_slots(uow, actor, day + timedelta(days=offset), duration_minutes, limit=500):
+        for slot in await technician_slots(uow, actor, day + timedelta(days=offset), duration_minutes, limit=500,
+                                           ignore_job_id=ignore_job_id):
             if slot.start >= after:
                 return slot
     return None

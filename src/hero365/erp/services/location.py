@@ -57,5 +57,5 @@ async def get_weather(uow: UnitOfWork, actor: Actor, provider: WeatherProvider |
     job_number, address = await job_address(uow, actor, number, customer)
     if provider is None:
         raise NotConfigured(f"Weather forecasts aren't set up yet, so I can't tell you the weather at job "
-                            f"{job_number}.", address=address, job=job_number)
+                            f"{job_number}, {address}.", address=address, job=job_number)
     return job_number, address, await provider.forecast(address, day)
