@@ -2,7 +2,8 @@
 
 Finders return char spans of the normalised text so callers can cut dates out of titles and notes.
 Conventions: a bare weekday is the next one after today ("monday" said on a Monday is a week out);
-"next <weekday>" is that day in next week (Mon-Sun weeks); month-day in the past rolls to next year.
+"next <weekday>" is that day in next week (Mon-Sun weeks); "last <weekday>" / "this past <weekday>" is the
+latest one before today; month-day in the past rolls to next year.
 """
 
 from __future__ import annotations
@@ -111,6 +112,8 @@ def _month_day(today: date, month: int, day: int) -> date | None:
 
 
 def _weekday(today: date, wd: int, mode: str) -> date:
+    if mode in ("last", "past", "this past"):
+        return today - timedelta(days=(today.weekday() - wd) % 7 or 7)
     if mode in ("next", "next week", "following"):
         return today - timedelta(days=today.weekday()) + timedelta(days=7 + wd)
     if mode == "after next":
@@ -192,7 +195,8 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
     (re.compile(rf"\b(?:on|by|for|until|before|after) the (?P<day>{ORD_RE})\b(?! of)"), _ordinal_only),
     (
         re.compile(
-            rf"\b(?:(?P<pre>this coming|coming|this|next|following) )?(?:(?P<nextweek>next week) (?:on )?)?"
+            r"\b(?:(?P<pre>this coming|this past|coming|this|next|following|last|past) )?"
+            r"(?:(?P<nextweek>next week) (?:on )?)?"
             rf"(?P<wd>{WEEKDAY_RE})(?: (?P<post>next week|this week|after next))?\b"
         ),
         _weekday_of,

@@ -80,15 +80,30 @@ def _record_payment(x: Extractor, s: Slots) -> None:
     s["amount"] = amount[0] if amount else None
 
 
+_THE_JOB = re.compile(r"\b(?:to|on|for|under) (?:it|(?:this|that|the) job|this|that)\b")
+
+
 def _job_note(x: Extractor, s: Slots) -> None:
+    pronoun = _THE_JOB.search(x.u.text)
     if "job" in x.ids:
         s["job"], end = x.ids["job"][0], x.ids["job"][2]
+    elif pronoun:  # "add a note to it: ..." is about the job in focus; no job or customer slot
+        end = x.u.token_index(pronoun.end() - 1) + 1
     else:
         found = x.customer()
         s["customer"], end = (found.value, found.end) if found else (None, 0)
     s["note"] = note_after(x, end) if end else None
     if not s["note"]:
         s["note"] = x.leftover(x.claimed() | _prefix_span(re.compile(r"^(?:.*? )?notes?\b"), x))
+
+
+_MARK_IT = re.compile(r"^(?:.*? )?(?:mark|set|put|move|make|change|update|switch) (?:it|that|this)\b(?! job)")
+
+
+def _job_status(x: Extractor, s: Slots) -> None:
+    if "job" in x.ids or not _MARK_IT.search(x.u.text):  # "mark it done": the job in focus, no customer
+        _ref(x, s, "job")
+    s["status"] = status(x)
 
 
 def _milestone(x: Extractor, s: Slots) -> None:
@@ -151,6 +166,13 @@ def _price_promise(x: Extractor, s: Slots) -> None:
     s["date"] = x.date()
 
 
+#: "i'd like to leave some feedback" announces feedback; it isn't the feedback itself.
+_FEEDBACK_ASK = re.compile(
+    r"^(?:(?:i|we|just|would|want|wanted|like|to|leave|give|share|make|have|got|you|some|a|an|quick|little|bit"
+    r"|of|my|our|can|could|please) )*(?:feedback|review|comments?)$"
+)
+
+
 def _feedback(x: Extractor, s: Slots) -> None:
     rating = x.rating()
     if rating:
@@ -158,6 +180,8 @@ def _feedback(x: Extractor, s: Slots) -> None:
         s["note"] = x.leftover(set(range(rating[2])))
     else:
         s["note"] = x.leftover(set())
+    if s["note"] and _FEEDBACK_ASK.match(s["note"]):
+        s["note"] = None
 
 
 FILLERS: dict[str, Callable[[Extractor, Slots], None]] = {
@@ -165,7 +189,7 @@ FILLERS: dict[str, Callable[[Extractor, Slots], None]] = {
     "list_upcoming_jobs": lambda x, s: s.update(days=days(x)),
     "get_job_details": lambda x, s: _ref(x, s, "job"),
     "create_job": _create_job,
-    "update_job_status": lambda x, s: (_ref(x, s, "job"), s.update(status=status(x))),
+    "update_job_status": _job_status,
     "reschedule_job": lambda x, s: (_ref(x, s, "job"), _when(x, s)),
     "add_job_note": _job_note,
     "get_project_status": lambda x, s: _ref(x, s, "project"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from .replies import is_help
 from .rules_personal import Rule, _r
 
 CUSTOMER: list[Rule] = [
@@ -151,7 +152,7 @@ CUSTOMER_AFTER_REPLY: list[Rule] = [
             r"|\bwould \w+ work\b|\bdoes \w+ work\b|^(?:guys )?come\b"
         ),
         0.65,
-        None,
+        lambda t: not is_help(t),  # "what can you do" asks for help, not for a slot
     ),
     (
         "not_interested",

@@ -40,9 +40,14 @@ def _no_job(text: str) -> bool:
     return not _JOB_REF.search(text)
 
 
+#: "it" / "that job" for the job the conversation is about: "add a note to it", "mark it done".
+_THE_JOB = _r(r"\b(?:to|on|for|under) (?:it|this|that)\b")
+_MARK_IT = _r(r"^(?:(?:go ahead and|please|just) )?(?:mark|set|put|move|make|change|update|switch) (?:it|that|this)\b")
+
+
 def _status_with_target(text: str) -> bool:
     return parse_status(text) is not None and bool(
-        _JOB_REF.search(text) or re.search(r"\b(?:place|house|home|site|jobs?)\b", text)
+        _JOB_REF.search(text) or re.search(r"\b(?:place|house|home|site|jobs?)\b", text) or _MARK_IT.search(text)
     )
 
 
@@ -94,7 +99,7 @@ PERSONAL: list[Rule] = [
             r"|^(?:add|put|write|jot)(?: down)? (?:on|to|onto|under|in)\b"
         ),
         0.85,
-        lambda t: bool(_JOB_REF.search(t)),
+        lambda t: bool(_JOB_REF.search(t) or _THE_JOB.search(t)),
     ),
     (
         "add_contact_note",
@@ -329,7 +334,7 @@ PERSONAL: list[Rule] = [
             r"\b(?:schedule|calendar|agenda|appointments?|jobs|booked|on deck|lined up|planned|going on"
             r"|what do i have|what have i got|what is on|my day|next (?:job|appointment|stop)"
             r"|where am i|what am i doing|busy|do i have anything|anything (?:on|scheduled|booked)"
-            r"|have i got|happening|what is up)\b"
+            r"|have i got|happening|what is up)\b|^what is next\b"
         ),
         0.8,
         None,

@@ -181,8 +181,8 @@ class Extractor:
 
     def percent(self) -> int | None:
         text = self.u.text
-        m = re.search(r"\b(\d+(?:\.\d+)?|[a-z]+(?: [a-z]+)?) percent\b", text)
-        if m:
+        m = re.search(r"\b(\d+(?:\.\d+)?|[a-z]+(?: [a-z]+){0,5}) percent\b", text)
+        if m:  # the longest run of words before "percent" that is one whole number: "a hundred and twenty"
             words = m.group(1).split()
             for k in range(len(words)):
                 found = read_number(tuple(words[k:]), 0)
