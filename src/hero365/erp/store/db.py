@@ -39,11 +39,33 @@ class TenantViolation(RuntimeError):
     """Code tried to write a row into another business from a business's session: a bug, never user input."""
 
 
+def _written_business_ids(state: ORMExecuteState) -> set[Any]:
+    """The business ids an ORM INSERT or UPDATE statement would write: from its executemany parameters and
+    from its own VALUES / SET clause (bound parameters named business_id, or business_id_m<n> for multi-VALUES)."""
+    params = state.parameters
+    rows = params if isinstance(params, list) else [params] if params else []
+    found = {row.get("business_id") for row in rows if isinstance(row, dict)}
+    try:
+        compiled_params = state.statement.compile().params
+    except Exception:  # a bare bulk INSERT compiles only with its rows, and those were read above
+        if not rows:
+            raise
+        compiled_params = {}
+    found |= {value for key, value in compiled_params.items()
+              if key == "business_id" or (key.startswith("business_id_m") and key[13:].isdigit())}
+    found.discard(None)
+    return found
+
+
 def _scope_queries(state: ORMExecuteState) -> None:
     business_id = state.session.info.get("business_id")
     if business_id is None or state.is_column_load or state.is_relationship_load or not state.is_orm_statement:
         return
     scoped = [m.class_ for m in state.all_mappers if issubclass(m.class_, TenantOwned)]
+    if scoped and (state.is_insert or state.is_update):  # bulk statements skip the flush check below
+        for other in _written_business_ids(state) - {business_id}:
+            raise TenantViolation(f"{scoped[0].__name__} of business {other} written from business "
+                                  f"{business_id}'s session")
     if scoped and (state.is_select or state.is_update or state.is_delete):
         state.statement = state.statement.options(*(
             with_loader_criteria(cls, lambda c: c.business_id == business_id, include_aliases=True)
