@@ -238,3 +238,11 @@ def rows(store: Store):
             return int((await conn.execute(stmt)).scalar_one())
 
     return count
+
+
+@pytest.fixture
+def redis_test_url() -> str:
+    """`redis_url` as a plain (synchronous) fixture, so async fixtures can ask for it with getfixturevalue."""
+    if not REDIS_UP:
+        pytest.skip("Redis is not answering on 127.0.0.1:6379: Redis part of this test skipped")
+    return REDIS_URL
