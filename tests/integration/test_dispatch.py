@@ -41,6 +41,7 @@ from hero365.voice.dispatch import (
     DispatchMetadata,
     create_room_and_token,
     dispatch_agent,
+    livekit_api,
     room_name_for,
 )
 from hero365.voice.state import AgentKind, Purpose
@@ -350,6 +351,12 @@ async def test_unconfigured_livekit_says_so_before_any_request(livekit: FakeLive
     with pytest.raises(NotConfigured, match="LIVEKIT_API_SECRET"):
         await create_room_and_token(lkapi, {"business_id": 3, "kind": "personal", "user_id": 7},
                                     settings=lk_settings(livekit, livekit_api_secret=None))
+    with pytest.raises(NotConfigured, match="LIVEKIT_URL"):
+        livekit_api(lk_settings(livekit, livekit_url=None))
+    async with livekit_api(lk_settings(livekit)) as configured:
+        await dispatch_agent(configured, "room-1", "personal", {"business_id": 3, "kind": "personal", "user_id": 7})
+    assert [c.request.room for c in livekit.calls] == ["room-1"]
+    livekit.calls.clear()
     with pytest.raises(BadDispatch, match="identity"):
         await create_room_and_token(lkapi, {"business_id": 3, "kind": "support", "contact_id": 1,
                                             "purpose": "feedback"}, settings=lk_settings(livekit))
