@@ -26,7 +26,7 @@ def text_session(state: SessionState, settings: Settings | None = None) -> Agent
     """A text-only session (chat, the gateway's send-command, tests): no audio, no turn detection."""
     holder: list[AgentSession[SessionState]] = []
     brain = make_brain(lambda: holder[0].userdata, settings)  # userdata changes on handoff: read it late
-    session: AgentSession[SessionState] = AgentSession(llm=brain, userdata=state,
+    session: AgentSession[SessionState] = AgentSession(llm=brain, userdata=state, vad=None,
                                                        turn_handling={"turn_detection": None})
     holder.append(session)
     return session
