@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from ..erp.domain.money import speak_money
 
-__all__ = ["plural", "speak_date", "speak_list", "speak_money", "speak_time", "speak_when"]
+__all__ = ["plural", "sentence", "speak_date", "speak_list", "speak_money", "speak_time", "speak_when"]
 
 
 def speak_date(day: date, today: date) -> str:
@@ -42,6 +42,11 @@ def speak_list(items: Sequence[str], conj: str = "and") -> str:
     if len(items) <= 1:
         return items[0] if items else ""
     return ", ".join(items[:-1]) + f" {conj} " + items[-1]
+
+
+def sentence(text: str) -> str:
+    """Start with a capital ("today at 1 PM, ..." -> "Today at 1 PM, ..."), leaving the rest as it is."""
+    return text[:1].upper() + text[1:]
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from livekit.agents import llm
 
-from ..state import SessionState
+from ..state import Purpose, SessionState
 from ..tools import customer, dialogue
 from .base import Hero365Agent
 from .handoff import transfer
@@ -19,9 +19,9 @@ SALES_TOOLS = [customer.book_consultation, customer.give_feedback, *CUSTOMER_COM
 
 def disclosure(state: SessionState, business: str, callback: str | None, contact_first_name: str) -> str:
     """Who we are, that this is automated, why we call, recording, callback number, and how to opt out."""
-    purpose = state.purpose.spoken if state.purpose else ""
+    purpose = f", calling {state.purpose.spoken}" if state.purpose and state.purpose.spoken else ""
     back = f" You can reach us at {callback}." if callback else ""
-    return (f"Hi {contact_first_name}, this is the automated assistant for {business}, calling {purpose}. "
+    return (f"Hi {contact_first_name}, this is the automated assistant for {business}{purpose}. "
             f"This call may be recorded.{back} If you'd rather we didn't call, just say stop calling at any time.")
 
 
@@ -47,8 +47,36 @@ class _CallingAgent(Hero365Agent):
             contact = await uow.contacts.get(self.state.actor.contact_id or 0)
         first = contact.name.split()[0] if contact else "there"
         self.state.handoff["greeted"] = True
-        await self.greet(disclosure(self.state, business.name,
-                                          speak_phone(business.phone) if business.phone else None, first))
+        hello = disclosure(self.state, business.name, speak_phone(business.phone) if business.phone else None, first)
+        await self.greet(hello + await self._reminder_question())
+
+    async def _reminder_question(self) -> str:
+        """On an appointment reminder: when it is, and whether it still works; a bare yes then confirms it and
+        a bare no asks for another time (the brain reads `handoff["offer"]` for that one answer)."""
+        if self.state.purpose != Purpose.APPOINTMENT_REMINDER or "confirm_appointment" not in self.tool_names:
+            return ""
+        from ...erp.domain.errors import DomainError
+        from ...erp.domain.jobs import JobStatus
+        from ...erp.services.common import local_now
+        from ...erp.services.customers import my_job
+        from ..say import speak_when
+
+        async with self.state.store.uow(self.state.business_id) as uow:
+            try:
+                job = await my_job(uow, self.state.actor)
+            except DomainError:
+                return ""
+            now = await local_now(uow)
+        if job.status != JobStatus.SCHEDULED or job.scheduled_start is None:
+            return ""
+        self.state.handoff["offer"] = {"confirm": "confirm_appointment", "deny": "reschedule_appointment"}
+        when = speak_when(job.scheduled_start.astimezone(now.tzinfo), now.date())
+        what = job.title[:1].lower() + job.title[1:]
+        return f" Your appointment for {what} is {when}. Does that still work for you?"
+
+    @property
+    def tool_names(self) -> set[str]:
+        return {str(getattr(t, "id", "")) for t in self.tools}
 
 
 class SupportAgent(_CallingAgent):

@@ -88,7 +88,9 @@ class LocalBrain(llm.LLM):
         speaker = "customer" if tools & CUSTOMER_TOOLS else "personal"
         names = await self.lexicon(state)
         started = time.perf_counter()
-        decision = self.policy.decide(text, speaker, now, tools, state.focus, names, has_pending=bool(state.pending))
+        offer = state.handoff.pop("offer", None)  # an agent's own yes/no question holds for one turn only
+        decision = self.policy.decide(text, speaker, now, tools, state.focus, names, has_pending=bool(state.pending),
+                                      offer=offer)
         self.last_decide_ms = (time.perf_counter() - started) * 1000
         if state.recorder is not None:
             state.recorder.intent(decision.intent)

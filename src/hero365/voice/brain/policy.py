@@ -236,7 +236,10 @@ class Policy:
         self.d = Dialogue()
 
     def decide(self, text: str, speaker: str, now: datetime, tools: set[str], focus: dict[str, Any],
-               names: Lexicon | None = None, has_pending: bool = False) -> Decision:
+               names: Lexicon | None = None, has_pending: bool = False,
+               offer: dict[str, str] | None = None) -> Decision:
+        """One user turn. `offer` says what a bare yes or no means when the agent has just asked a yes/no
+        question of its own (an appointment reminder's "does that still work?"): {"confirm": tool, ...}."""
         self.d.turns += 1
         low = text.strip().lower()
         if not low:
@@ -254,6 +257,9 @@ class Policy:
                 self.d.pending = None
                 return self._call("cancel_action", {}, reply_kind)
         elif reply_kind is not None and self.d.frame is None:
+            answer = (offer or {}).get(reply_kind)
+            if answer in tools:
+                return self._complete(answer, {}, tools, focus, now, names, intent=reply_kind)
             if reply_kind == "confirm":
                 return Decision(say="Okay." if speaker == "personal" else "Great.", intent="confirm")
             return Decision(say="Okay, no problem.", intent=reply_kind)
@@ -271,7 +277,7 @@ class Policy:
                 return Decision(say="Okay, never mind.", intent=reply_kind)
             if frame.asking and (p.intent == "out_of_scope" or p.confidence < 0.8 or len(low.split()) <= 4):
                 values = fill_slot(frame.asking, text, now, names)
-                if values:
+                if values and not _new_command(values, p, names):
                     return self._complete(frame.tool, {**frame.args, **values}, tools, focus, now, names)
             if p.intent == "out_of_scope":
                 return Decision(say=f"Sorry, I didn't get that. {self._question(frame)}", intent="out_of_scope")
@@ -362,6 +368,8 @@ class Policy:
             self.d.frame = Frame(tool, frame.args, asking=slot, options=list(output["options"]))
         elif error == "invalid_input" and say.rstrip().endswith("?"):
             self.d.frame = Frame(tool, frame.args, asking=_asked_slot(say, tool))
+        elif output.get("asking"):  # the tool offered choices ("the first free times are ...; which works?")
+            self.d.frame = Frame(tool, frame.args, asking=str(output["asking"]))
         else:
             self.d.frame = None
         self.d.last_reply = say
@@ -369,6 +377,19 @@ class Policy:
 
     def said(self, text: str) -> None:
         self.d.last_reply = text
+
+
+def _new_command(values: dict[str, Any], p: Any, names: Lexicon | None) -> bool:
+    """A short answer that is really a new command: asked "which customer?", the user says "mark it done".
+
+    Only name slots are checked (a name we don't know, said as a confident command); free text such as a
+    note or a title is taken as it was said, whatever it sounds like."""
+    if p.intent in ("out_of_scope", "confirm", "deny", "cancel", "help", "repeat") or p.confidence < 0.8:
+        return False
+    if names is None:
+        return False
+    return any(slot in values and not names.find(kind, str(values[slot]))
+               for slot, kind in (("customer", "customers"), ("product", "products")))
 
 
 def _asked_slot(question: str, tool: str) -> str:

@@ -18,7 +18,7 @@ from ...erp.services.common import local_now, today
 from ...erp.services.jobs import confirm_appointment as svc_confirm
 from ...erp.services.jobs import technician_slots
 from ...erp.store.uow import UnitOfWork
-from ..say import speak_date, speak_list, speak_time, speak_when
+from ..say import sentence, speak_date, speak_list, speak_time, speak_when
 from .base import Ctx, act, action, cents_arg, parse_date_arg, propose, reply, speakable, start_from
 
 
@@ -130,8 +130,8 @@ async def book_consultation(context: Ctx, service: str | None = None, date: str 
         date: YYYY-MM-DD
         time: HH:MM, 24-hour
     """
-    if date is None and time is None:
-        return await free_times(context, None)
+    if time is None:  # no time yet: offer the free ones (that day, or the first day with any)
+        return await free_times(context, date)
     return await propose(context, "book_consultation", {"service": service, "date": date, "time": time})
 
 
@@ -152,7 +152,7 @@ async def free_times(context: Ctx, date: str | None) -> str:
     picks = sorted({s.start for s in slots})[:3]
     times = speak_list([speak_time(p.astimezone(now.tzinfo)) for p in picks], "or")
     return reply(f"The first free times are {speak_date(picks[0].astimezone(now.tzinfo).date(), now.date())} "
-                 f"at {times}. Which works for you?", slots=[p.isoformat() for p in picks])
+                 f"at {times}. Which works for you?", slots=[p.isoformat() for p in picks], asking="when")
 
 
 @function_tool
@@ -169,7 +169,7 @@ async def ask_price(context: Ctx, service: str | None = None) -> str:
     if not found:
         return reply("I don't have a price list to read from; someone from the team can give you a quote.")
     lines = [f"{p.name} is {speak_money(p.unit_price_cents)}" for p in found]
-    return reply(f"{speak_list(lines)}. A technician confirms the final price on site.",
+    return reply(f"{sentence(speak_list(lines))}. A technician confirms the final price on site.",
                  prices={p.name: p.unit_price_cents for p in found})
 
 

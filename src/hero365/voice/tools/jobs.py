@@ -13,7 +13,7 @@ from ...erp.domain.tenancy import Actor
 from ...erp.services import jobs as svc
 from ...erp.services.common import find_contact, local_now, today
 from ...erp.store.uow import UnitOfWork
-from ..say import plural, speak_date, speak_time, speak_when
+from ..say import plural, sentence, speak_date, speak_time, speak_when
 from .base import Ctx, act, action, parse_date_arg, propose, reply, speakable, spoken_list, start_from
 
 STATUS_WORDS = {s.value: s for s in JobStatus}
@@ -23,7 +23,7 @@ def _line(row: dict[str, Any], tz: Any, with_day: date | None = None) -> str:
     start = datetime.fromisoformat(row["start"]).astimezone(tz) if row["start"] else None
     when = (speak_when(start, with_day) if with_day else speak_time(start)) if start else "unscheduled"
     where = f" on {row['address'].split(',')[0]}" if row["address"] else ""
-    return f"{when}, job {row['number']}, {row['title']} for {row['customer']}{where}."
+    return sentence(f"{when}, job {row['number']}, {row['title']} for {row['customer']}{where}.")
 
 
 @function_tool

@@ -17,7 +17,7 @@ from ...erp.services import projects as projects_svc
 from ...erp.services import tasks as tasks_svc
 from ...erp.services.common import today
 from ...erp.store.uow import UnitOfWork
-from ..say import plural, speak_date, speak_list, speak_when
+from ..say import plural, sentence, speak_date, speak_list, speak_when
 from .base import Ctx, act, action, parse_date_arg, propose, reply, speakable, start_from
 
 # --- projects ---
@@ -42,7 +42,7 @@ async def get_project_status(context: Ctx, project: int | None = None, customer:
         due = f", due {speak_date(nxt.due_date, day)}" if nxt.due_date else ""
         say += f". Next milestone: {nxt.title}{due}"
     if p.budget_cents:
-        say += (f". {speak_money(p.spent_cents)} spent of a {speak_money(p.budget_cents)} budget"
+        say += (f". {speak_money(p.spent_cents)} spent of the {speak_money(p.budget_cents)} budgeted"
                 + (", over budget." if p.over_budget else "."))
     else:
         say += "."
@@ -176,7 +176,8 @@ async def _follow_up(uow: UnitOfWork, actor: Actor, a: dict[str, Any]) -> dict[s
     if due is None:
         raise InvalidInput("When should I remind you to follow up?")
     t = await contacts_svc.schedule_follow_up(uow, actor, a["customer"], due)
-    return {"task": t.id, "done": f"I'll remind you to {t.title.lower()} {speak_when(due, await today(uow))}."}
+    title = t.title[:1].lower() + t.title[1:]  # "Follow up with Bob Smith" -> "follow up with Bob Smith"
+    return {"task": t.id, "done": f"I'll remind you to {title} {speak_when(due, await today(uow))}."}
 
 
 @function_tool
@@ -207,8 +208,8 @@ async def check_inventory(context: Ctx, product: str) -> str:
     async with state.store.uow(state.business_id) as uow:
         p, orders = await inventory_svc.check_inventory(uow, state.actor, product)
     unit = "" if p.unit == "each" else f" {p.unit}"
-    say = f"You have {p.stock_on_hand}{unit} of {p.name} in stock"
-    say += ", which is at or below the reorder point." if p.low_stock else "."
+    say = f"{sentence(p.name)}: {p.stock_on_hand}{unit} in stock"
+    say += ", at or below the reorder point." if p.low_stock else "."
     if orders:
         say += f" {sum(o.quantity for o in orders)} more on order."
     return reply(say, sku=p.sku, stock=p.stock_on_hand, reorder_point=p.reorder_point, low=p.low_stock,
@@ -219,11 +220,12 @@ async def check_inventory(context: Ctx, product: str) -> str:
 async def _reorder(uow: UnitOfWork, actor: Actor, a: dict[str, Any]) -> dict[str, Any]:
     po = await inventory_svc.reorder_product(uow, actor, a["product"], a.get("quantity"))
     p = await uow.products.get(po.product_id)
-    name = p.name if p else "the product"
-    supplier = f" from {po.supplier}" if po.supplier else ""
-    return {"purchase_order": po.number,
-            "ask": f"Order {po.quantity} {name}{supplier}, {speak_money(po.total_cents)}.",
-            "done": f"Purchase order {po.number} placed: {po.quantity} {name}{supplier}."}
+    unit = "" if p is None or p.unit == "each" else f" {p.unit}"
+    # "40 gallon water heater, quantity 6, from Ferguson": no plural to get wrong
+    what = ", ".join([p.name if p else "the product", f"quantity {po.quantity}{unit}",
+                      *([f"from {po.supplier}"] if po.supplier else [])])
+    return {"purchase_order": po.number, "ask": f"Order {what}, {speak_money(po.total_cents)}.",
+            "done": f"Purchase order {po.number} placed: {what}."}
 
 
 @function_tool
