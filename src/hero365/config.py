@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     livekit_url: str | None = Field(default=None, description="LiveKit server URL (wss://... or http://...)")
     livekit_api_key: str | None = None
     livekit_api_secret: str | None = Field(default=None, repr=False)
+    #: Speech output: "piper" (natural, offline; espeak-ng if the voice is absent), "espeak" (robotic,
+    #: instant) or a hosted LiveKit plugin ("openai", "cartesia", "elevenlabs") when installed and keyed.
+    tts: Literal["piper", "espeak", "openai", "cartesia", "elevenlabs"] = "piper"
+    tts_voice: str | None = Field(default=None, description="voice name; the provider's default when unset")
+    tts_api_key: str | None = Field(default=None, repr=False)
+    tts_base_url: str | None = None
 
     @field_validator("database_url")
     @classmethod
