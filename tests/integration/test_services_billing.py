@@ -380,3 +380,14 @@ async def test_promise_payment_records_the_date_on_the_callers_invoice(world, pe
             async with world.store.uow(world.business_id) as uow:
                 await billing.promise_payment(uow, agent, when, amount)
     assert await rows("payment_promises") == 1
+
+
+async def test_a_technician_invoicing_a_customer_never_attaches_another_technicians_job(world, people,
+                                                                                       local) -> None:
+    toms = await job_for(world, people.johnson, local(24, 9), technician_id=world.tech2.user_id)
+    async with world.store.uow(world.business_id) as uow:
+        walk_in = await billing.create_invoice(uow, world.tech, customer="johnson", amount_cents=5000, title="Part")
+    assert walk_in.job_id is None
+    async with world.store.uow(world.business_id) as uow:
+        by_office = await billing.create_invoice(uow, world.office, customer="johnson", amount_cents=5000)
+    assert by_office.job_id == toms.id

@@ -38,7 +38,9 @@ async def create_invoice(uow: UnitOfWork, actor: Actor, *, job_number: int | Non
         contact = await get_contact(uow, actor, job.contact_id)
     elif customer:
         contact = await find_contact(uow, actor, customer)
-        open_jobs = await uow.jobs.for_contact(contact.id or 0)
+        # the customer's latest job this actor may see (a technician's own): never another technician's
+        open_jobs = [j for j in await uow.jobs.for_contact(contact.id or 0)
+                     if actor.sees_all_jobs or j.technician_id == actor.user_id]
         job = next((j for j in open_jobs if j.status.value != "cancelled"), None)
     else:
         raise InvalidInput("Which job or customer is the invoice for?")
