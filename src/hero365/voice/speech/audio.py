@@ -2,7 +2,9 @@
 
 numpy only (no scipy here): the resampler is a Kaiser-windowed sinc evaluated polyphase, the same
 filter offline and streaming, so a benchmark's phone audio and a live call's audio are identical.
-G.711 follows the ITU reference (Sun g711.c / audioop): tables built once, encode/decode by lookup.
+G.711 follows the ITU-T G.191 reference software (tables built once, encode/decode by lookup). Its
+A-law and both decoders equal Sun's g711.c (Python's audioop) bit for bit; its mu-law encoder differs
+from Sun's for some small negative inputs (Sun truncates toward -inf before taking the magnitude).
 """
 
 from __future__ import annotations
@@ -154,12 +156,12 @@ class StreamResampler:
 
 
 def _ulaw_encode_all() -> np.ndarray:
-    pcm = np.arange(-32768, 32768, dtype=np.int32) >> 2  # 14-bit, as the reference does
-    mask = np.where(pcm < 0, 0x7F, 0xFF)
-    mag = np.minimum(np.abs(pcm), 8159) + 0x21
+    x = np.arange(-32768, 32768, dtype=np.int32)
+    # ITU-T G.191: ones' complement magnitude (so -1 is "negative zero", 0x7F), 14 bits, bias 33
+    mag = np.minimum((np.where(x < 0, ~x, x) >> 2) + 33, 0x1FFF)
     seg = np.searchsorted(np.array([0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF, 0x1FFF]), mag)
-    code = np.where(seg >= 8, 0x7F, (seg << 4) | ((mag >> (seg + 1)) & 0x0F))
-    return (code ^ mask).astype(np.uint8)
+    code = (seg << 4) | ((mag >> (seg + 1)) & 0x0F)
+    return (code ^ np.where(x < 0, 0x7F, 0xFF)).astype(np.uint8)
 
 
 def _alaw_encode_all() -> np.ndarray:
