@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload, raiseload
 
 from ..domain.billing import Estimate, EstimateStatus, Invoice, InvoiceStatus
 from ..domain.contacts import Contact, ContactPhone, Interaction
@@ -22,6 +23,20 @@ from . import tables as t
 
 T = TypeVar("T")
 
+_ONE_OPTIONS: dict[type, tuple[Any, ...]] = {}
+
+
+def _one_options(model: type) -> tuple[Any, ...]:
+    """Loader options for fetching ONE record with its children: every child collection comes in the same
+    statement (LEFT OUTER JOINs) instead of one SELECT ... IN per collection: 1 round trip instead of 1 + n
+    (an invoice: 1 instead of 5). The rows multiply (an invoice's lines x payments x reminders x promises,
+    usually 1 to 6 rows), which costs far less than the round trips it saves."""
+    found = _ONE_OPTIONS.get(model)
+    if found is None:
+        found = tuple(joinedload(getattr(model, r.key)) for r in sa.inspect(model).relationships if r.uselist)
+        _ONE_OPTIONS[model] = found
+    return found
+
 
 class Repository(Generic[T]):
     model: type[T]
@@ -30,11 +45,15 @@ class Repository(Generic[T]):
         self.s = session
 
     async def get(self, id_: int) -> T | None:
-        return (await self.s.execute(sa.select(self.model).filter_by(id=id_))).scalar_one_or_none()
+        return await self._one(sa.select(self.model).filter_by(id=id_))
 
     def add(self, obj: T) -> T:
         self.s.add(obj)
         return obj
+
+    async def _one(self, stmt: Any) -> T | None:
+        result = await self.s.execute(stmt.options(*_one_options(self.model)))
+        return result.unique().scalar_one_or_none()
 
     async def _all(self, stmt: Any) -> list[T]:
         return list((await self.s.execute(stmt)).scalars().all())
@@ -42,7 +61,7 @@ class Repository(Generic[T]):
 
 class Numbered(Repository[T]):
     async def by_number(self, number: int) -> T | None:
-        return (await self.s.execute(sa.select(self.model).filter_by(number=number))).scalar_one_or_none()
+        return await self._one(sa.select(self.model).filter_by(number=number))
 
 
 class Contacts(Repository[Contact]):
@@ -70,7 +89,8 @@ class Contacts(Repository[Contact]):
     async def get_many(self, ids: Sequence[int]) -> dict[int, Contact]:
         if not ids:
             return {}
-        found = await self._all(sa.select(Contact).where(t.contacts.c.id.in_(set(ids))))
+        stmt = sa.select(Contact).options(*_one_options(Contact)).where(t.contacts.c.id.in_(set(ids)))
+        found = (await self.s.execute(stmt)).unique().scalars().all()  # phones joined: one round trip
         return {c.id: c for c in found if c.id is not None}
 
     async def interactions(self, contact_id: int, limit: int = 10) -> list[Interaction]:
@@ -83,13 +103,21 @@ class Contacts(Repository[Contact]):
         return interaction
 
 
+#: For lists of jobs read for their times, places and people (schedules, free slots, double-booking checks):
+#: their status history and notes are not loaded, and reading them raises instead of returning nothing. A job
+#: fetched again by number or customer in the same unit of work comes back with both.
+def _job_list() -> tuple[Any, ...]:
+    return (raiseload(Job.history), raiseload(Job.notes))  # type: ignore[attr-defined]
+
+
 class Jobs(Numbered[Job]):
     model = Job
 
     async def between(self, start: datetime, end: datetime, technician_id: int | None = None,
                       open_only: bool = False) -> list[Job]:
+        """Jobs starting in [start, end), by start time: a schedule (history and notes not loaded)."""
         c = t.jobs.c
-        stmt = sa.select(Job).where(c.scheduled_start >= start, c.scheduled_start < end)
+        stmt = sa.select(Job).options(*_job_list()).where(c.scheduled_start >= start, c.scheduled_start < end)
         if technician_id is not None:
             stmt = stmt.where(c.technician_id == technician_id)
         if open_only:
@@ -108,8 +136,9 @@ class Jobs(Numbered[Job]):
         from datetime import timedelta
 
         c = t.jobs.c
-        stmt = sa.select(Job).where(c.technician_id == technician_id, c.status.in_(OPEN_STATUSES),
-                                    c.scheduled_start < end, c.scheduled_start >= start - timedelta(days=1))
+        stmt = sa.select(Job).options(*_job_list()).where(
+            c.technician_id == technician_id, c.status.in_(OPEN_STATUSES), c.scheduled_start < end,
+            c.scheduled_start >= start - timedelta(days=1))
         return await self._all(stmt)
 
 
@@ -153,10 +182,12 @@ class Invoices(Numbered[Invoice]):
         return await self._all(sa.select(Invoice).where(c.job_id == job_id).order_by(c.number))
 
     async def overdue(self, today: date, min_days: int = 0) -> list[Invoice]:
+        """Sent or part-paid invoices past due, oldest first, with lines and payments (their balances); their
+        reminders and promises are not loaded (reading them raises; fetch one invoice by number for those)."""
         from datetime import timedelta
 
         c = t.invoices.c
-        stmt = sa.select(Invoice).where(
+        stmt = sa.select(Invoice).options(raiseload(Invoice.reminders), raiseload(Invoice.promises)).where(  # type: ignore[attr-defined]
             c.status.in_([InvoiceStatus.SENT.value, InvoiceStatus.PARTIALLY_PAID.value]),
             c.due_date < today - timedelta(days=min_days))
         return await self._all(stmt.order_by(c.due_date, c.number))

@@ -156,6 +156,8 @@ jobs = sa.Table(
     sa.UniqueConstraint("business_id", "number"),
     sa.Index("ix_jobs_business_start", "business_id", "scheduled_start"),
     sa.Index("ix_jobs_tech_start", "technician_id", "scheduled_start"),
+    #: a customer's jobs, newest first ("the Johnson job"); without it SQLite walks the whole business
+    sa.Index("ix_jobs_business_contact_start", "business_id", "contact_id", "scheduled_start"),
 )
 job_status_changes = sa.Table(
     "job_status_changes", metadata, _pk(), _biz(),
@@ -212,6 +214,7 @@ estimates = sa.Table(
     sa.Column("invoice_id", Id, sa.ForeignKey("invoices.id", ondelete="SET NULL", use_alter=True), unique=True),
     sa.Column("created_at", UTCDateTime),
     sa.UniqueConstraint("business_id", "number"),
+    sa.Index("ix_estimates_business_contact_number", "business_id", "contact_id", "number"),
 )
 estimate_lines = _lines("estimate_lines", "estimate")
 invoices = sa.Table(
@@ -225,6 +228,9 @@ invoices = sa.Table(
     sa.Column("issued_at", UTCDateTime), sa.Column("sent_at", UTCDateTime), sa.Column("created_at", UTCDateTime),
     sa.UniqueConstraint("business_id", "number"),
     sa.Index("ix_invoices_business_status_due", "business_id", "status", "due_date"),
+    #: a customer's invoices and a job's invoices (both lookups otherwise walk the business's invoices)
+    sa.Index("ix_invoices_business_contact_number", "business_id", "contact_id", "number"),
+    sa.Index("ix_invoices_business_job_number", "business_id", "job_id", "number"),
 )
 invoice_lines = _lines("invoice_lines", "invoice")
 payments = sa.Table(
@@ -266,6 +272,8 @@ purchase_orders = sa.Table(
     sa.Column("created_at", UTCDateTime), sa.Column("received_at", UTCDateTime),
     sa.Column("user_id", Id, sa.ForeignKey("users.id", ondelete="SET NULL")),
     sa.UniqueConstraint("business_id", "number"),
+    #: a product's open orders (every stock check)
+    sa.Index("ix_purchase_orders_business_product_status", "business_id", "product_id", "status"),
 )
 working_hours = sa.Table(
     "working_hours", metadata, _pk(), _biz(),
