@@ -275,8 +275,14 @@ def find_customer(
     if lexicon is not None and lexicon.customers:
         known = lexicon.find("customers", u.text)
         if known:
-            idx = u.token_index(u.text.index(known))
-            return Name(known, idx, idx + len(known.split()))
+            at = u.text.find(known)
+            if at >= 0:
+                idx = u.token_index(at)
+                return Name(known, idx, idx + len(known.split()))
+            first = known.split()[0]  # matched across punctuation ("o brien" for "o'brien"): find it by tokens
+            idx = next((i for i, tok in enumerate(u.tokens) if tok.replace("'", "").startswith(first)), -1)
+            if idx >= 0:
+                return Name(known, idx, idx + len(known.split()))
     soft = not contact
     finders = (
         [lambda: _preposition(u, soft), lambda: _possessive(u), lambda: _head(u)]
