@@ -18,7 +18,7 @@ from hero365.erp.domain.errors import NotConfigured
 from hero365.voice.speech import tts as T
 from hero365.voice.speech.audio import resample
 from hero365.voice.speech.io import WavAudioInput, WavAudioOutput
-from hero365.voice.speech.speak_text import clauses, normalize_for_speech, split_sentences
+from hero365.voice.speech.speak_text import clauses, normalize_for_speech, speech_chunks, split_sentences
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -177,13 +177,13 @@ async def test_piper_streams_by_sentence(espeak: None, monkeypatch: pytest.Monke
     assert calls == split_sentences(text)
 
 
-async def test_long_first_sentence_gives_up_its_first_clause(espeak: None) -> None:
-    chunks = T.speech_chunks("Okay, I've scheduled the water heater for Tuesday, December third at nine AM. Bye.")
+def test_long_first_sentence_gives_up_its_first_phrase() -> None:
+    chunks = speech_chunks("Okay, I've scheduled the water heater for Tuesday, December third at nine AM. Bye.")
     assert chunks == ["Okay,", "I've scheduled the water heater for Tuesday, December third at nine AM.", "Bye."]
-    assert T.speech_chunks("Done, thanks.") == ["Done, thanks."]  # short: one piece, natural prosody
-    assert T.speech_chunks("Your technician is on the way and should arrive in about 20 minutes.") == [
+    assert speech_chunks("Done, thanks.") == ["Done, thanks."]  # short: one piece, natural prosody
+    assert speech_chunks("Your technician is on the way and should arrive in about 20 minutes.") == [
         "Your technician is on the way", "and should arrive in about 20 minutes."]
-    assert T.speech_chunks(PLAIN, first_clause_chars=0) == [PLAIN]
+    assert speech_chunks(PLAIN, first_clause_chars=0) == [PLAIN]
 
 
 async def test_phone_rate_output_is_8k_and_intelligible(espeak: None, transcribe, word_error_rate) -> None:  # type: ignore[no-untyped-def]

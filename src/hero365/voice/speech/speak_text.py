@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["cardinal", "clauses", "normalize_for_speech", "ordinal", "split_sentences"]
+__all__ = ["cardinal", "clauses", "normalize_for_speech", "ordinal", "speech_chunks", "split_sentences"]
 
 _ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
          "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
@@ -231,3 +231,28 @@ def clauses(sentence: str) -> list[tuple[str, str]]:
         if words or term:
             out.append((words, term))
     return out
+
+
+_PHRASE_BREAK = re.compile(r"\s(?=(?:and|but|so|because|which|who|until|for|at|on|in|with|from|about)\s)")
+
+
+def speech_chunks(text: str, first_clause_chars: int = 40) -> list[str]:
+    """Sentences to synthesise one by one; a long first sentence gives up its first phrase early.
+
+    Piper can't stream inside a chunk and costs ~0.15-0.3 s per second of audio here, so the first
+    chunk's length is the time to first audio. The first clause ("Okay,") or, in a long clause, the
+    words before a conjunction or preposition (after at least four) go first; while they play,
+    the rest of the sentence is synthesised. first_clause_chars=0 keeps whole sentences.
+    """
+    sentences = split_sentences(text)
+    if not sentences or not first_clause_chars or len(sentences[0]) <= first_clause_chars:
+        return sentences
+    first = sentences[0]
+    m = re.match(r"(.{2,}?[,;:])\s+(.*)", first, re.S)
+    head = m.group(1) if m else first
+    if len(head.split()) > 7:
+        breaks = [b.start() for b in _PHRASE_BREAK.finditer(head) if len(head[: b.start()].split()) >= 4]
+        if breaks:
+            head = head[: breaks[0]]
+    rest = first[len(head) :].strip()
+    return [head, rest, *sentences[1:]] if rest else sentences

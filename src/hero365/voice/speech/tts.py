@@ -32,7 +32,7 @@ from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, APIConnectOptions
 
 from ...erp.domain.errors import NotConfigured
 from .audio import StreamResampler, resample
-from .speak_text import clauses, normalize_for_speech, split_sentences
+from .speak_text import clauses, normalize_for_speech, speech_chunks, split_sentences
 
 if TYPE_CHECKING:
     from ...config import Settings
@@ -113,6 +113,8 @@ class EspeakPhonemizer:
             self._pool.put(_EspeakProcess(voice))
 
     def clauses_ipa(self, texts: list[str]) -> list[str]:
+        if len(texts) > 32:  # keep each exchange well inside the pipe buffers (no write/read deadlock)
+            return self.clauses_ipa(texts[:32]) + self.clauses_ipa(texts[32:])
         if not texts:
             return []
         lines = [" ".join(t.split()) for t in texts]
@@ -165,7 +167,11 @@ class _VoiceConfig:
 
 
 class PiperModel:
-    """A Piper ONNX voice: phoneme ids in, float audio out; peak-normalised per sentence like Piper."""
+    """A Piper ONNX voice: phoneme ids in, int16 audio out.
+
+    Unity gain (peaks ~-3 dBFS, speech ~-25 dBFS): Piper peak-normalises each sentence, which made
+    loudness jump between the pieces of a reply cut into phrases.
+    """
 
     def __init__(self, model_path: str | Path, config_path: str | Path, threads: int | None = None) -> None:
         import onnxruntime as ort
@@ -207,9 +213,7 @@ class PiperModel:
         scales = np.array([noise, length_scale or length, noise_w], dtype=np.float32)
         feeds = {"input": ids, "input_lengths": np.array([ids.shape[1]], dtype=np.int64), "scales": scales}
         audio = self.session.run(None, feeds)[0].reshape(-1)
-        peak = float(np.max(np.abs(audio))) if audio.size else 0.0
-        gain = 0.9 / peak if peak > 1e-4 else 0.0
-        return np.clip(audio * gain * 32767, -32767, 32767).astype(np.int16)
+        return np.clip(audio * 32767, -32767, 32767).astype(np.int16)
 
     def synthesize(self, text: str, length_scale: float | None = None) -> Iterator[np.ndarray]:
         """int16 audio, one array per sentence of `text` (already normalised for speech)."""
@@ -252,31 +256,6 @@ def load_piper(model_path: str | Path | None = None, config_path: str | Path | N
             _MODELS[key] = model
             log.info("piper voice %s loaded in %.2fs", Path(model_path).name, time.perf_counter() - t0)
         return _MODELS[key]
-
-
-_PHRASE_BREAK = re.compile(r"\s(?=(?:and|but|so|because|which|who|until|for|at|on|in|to|with|from|about)\s)")
-
-
-def speech_chunks(text: str, first_clause_chars: int = 40) -> list[str]:
-    """Sentences to synthesise one by one; a long first sentence gives up its first phrase early.
-
-    Piper can't stream inside a chunk and costs ~0.15-0.3 s per second of audio here, so the first
-    chunk's length is the time to first audio. The first clause ("Okay,") or, in a long clause, the
-    words before a conjunction or preposition (after at least four) go first; while they play,
-    the rest of the sentence is synthesised. first_clause_chars=0 keeps whole sentences.
-    """
-    sentences = split_sentences(text)
-    if not sentences or not first_clause_chars or len(sentences[0]) <= first_clause_chars:
-        return sentences
-    first = sentences[0]
-    m = re.match(r"(.{3,}?[,;:])\s+(.*)", first, re.S)
-    head = m.group(1) if m else first
-    if len(head.split()) > 7:
-        breaks = [b.start() for b in _PHRASE_BREAK.finditer(head) if len(head[: b.start()].split()) >= 4]
-        if breaks:
-            head = head[: breaks[0]]
-    rest = first[len(head) :].strip()
-    return [head, rest, *sentences[1:]] if rest else sentences
 
 
 class PiperTTS(tts.TTS):
@@ -398,7 +377,7 @@ def _hosted(name: str, settings: Settings) -> tts.TTS:
         raise NotConfigured(f"TTS={name} needs an API key: set TTS_API_KEY (or {env}).")
     kwargs: dict[str, Any] = {"api_key": key}
     if settings.tts_voice:
-        kwargs["voice"] = settings.tts_voice
+        kwargs["voice_id" if name == "elevenlabs" else "voice"] = settings.tts_voice
     if settings.tts_base_url:
         kwargs["base_url"] = settings.tts_base_url
     return plugin.TTS(**kwargs)  # type: ignore[no-any-return]
