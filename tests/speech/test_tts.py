@@ -17,7 +17,7 @@ from hero365.config import Settings
 from hero365.erp.domain.errors import NotConfigured
 from hero365.voice.speech import tts as T
 from hero365.voice.speech.audio import resample
-from hero365.voice.speech.io import WavAudioInput, WavAudioOutput
+from hero365.voice.speech.io import WavAudioInput, WavAudioOutput, frames_from_pcm
 from hero365.voice.speech.speak_text import clauses, normalize_for_speech, speech_chunks, split_sentences
 
 pytestmark = pytest.mark.timeout(300)
@@ -324,3 +324,20 @@ def test_make_tts_falls_back_to_espeak_then_says_why(monkeypatch: pytest.MonkeyP
         T.make_tts(_settings())
     with pytest.raises(NotConfigured, match="espeak-ng program is not installed"):
         T.EspeakTTS()
+
+
+async def test_wav_output_pause_holds_playback_until_resume() -> None:
+    """The framework pauses the agent on a possible interruption and resumes after a backchannel."""
+    out = WavAudioOutput(realtime=True)
+    finished: list[bool] = []
+    out.on("playback_finished", lambda ev: finished.append(ev.interrupted))
+    for frame in frames_from_pcm(np.full(8000, 500, np.int16), 16000):  # half a second
+        await out.capture_frame(frame)
+    out.flush()
+    out.pause()
+    await asyncio.sleep(0.8)
+    assert finished == []  # paused past the audio's end: still not played out
+    out.resume()
+    ev = await asyncio.wait_for(out.wait_for_playout(), 5)
+    assert finished == [False] and not ev.interrupted and ev.playback_position == pytest.approx(0.5)
+    assert out.pcm().size == 8000

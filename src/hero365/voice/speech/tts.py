@@ -290,8 +290,12 @@ class _PiperStream(tts.ChunkedStream):
                                   mime_type="audio/pcm", frame_size_ms=50)
         text = normalize_for_speech(self.input_text) if t._normalize else self.input_text
         loop = asyncio.get_running_loop()
+
+        def run(chunk: str) -> list[np.ndarray]:
+            return list(model.synthesize(chunk, t._length_scale))
+
         for chunk in speech_chunks(text, t._first_clause):
-            parts = await loop.run_in_executor(_EXECUTOR, lambda c=chunk: list(model.synthesize(c, t._length_scale)))
+            parts = await loop.run_in_executor(_EXECUTOR, run, chunk)
             for pcm in parts:
                 if rate != model.sample_rate:
                     pcm = resample(pcm, model.sample_rate, rate)
@@ -380,7 +384,7 @@ def _hosted(name: str, settings: Settings) -> tts.TTS:
         kwargs["voice_id" if name == "elevenlabs" else "voice"] = settings.tts_voice
     if settings.tts_base_url:
         kwargs["base_url"] = settings.tts_base_url
-    return plugin.TTS(**kwargs)  # type: ignore[no-any-return]
+    return plugin.TTS(**kwargs)
 
 
 def make_tts(settings: Settings | None = None, *, sample_rate: int | None = None) -> tts.TTS:
@@ -402,7 +406,7 @@ def make_tts(settings: Settings | None = None, *, sample_rate: int | None = None
             return EspeakTTS(sample_rate=sample_rate)
         raise NotConfigured(f"No offline voice: {reason}, and espeak-ng is not installed either.")
     if choice == "espeak":
-        return EspeakTTS(sample_rate=sample_rate, **({"voice": settings.tts_voice} if settings.tts_voice else {}))
+        return EspeakTTS(sample_rate=sample_rate, voice=settings.tts_voice or "en-us")
     if choice in ("openai", "cartesia", "elevenlabs"):
         return _hosted(choice, settings)
     raise NotConfigured(f"Unknown TTS {choice!r}: use piper, espeak, openai, cartesia or elevenlabs.")
