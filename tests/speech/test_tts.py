@@ -341,3 +341,13 @@ async def test_wav_output_pause_holds_playback_until_resume() -> None:
     ev = await asyncio.wait_for(out.wait_for_playout(), 5)
     assert finished == [False] and not ev.interrupted and ev.playback_position == pytest.approx(0.5)
     assert out.pcm().size == 8000
+
+
+@pytest.mark.parametrize("make", [lambda: T.PiperTTS(), lambda: T.EspeakTTS()], ids=["piper", "espeak"])
+async def test_odd_text_does_not_break_a_voice(espeak: None, make) -> None:  # type: ignore[no-untyped-def]
+    engine = make()
+    samples = {}
+    for text in ("", "...", "José Núñez — café 😀!", "-v --help"):
+        samples[text] = sum([ev.frame.samples_per_channel async for ev in engine.synthesize(text)])
+    assert samples[""] == 0
+    assert samples["José Núñez — café 😀!"] > 0 and samples["-v --help"] > 0  # text, not options

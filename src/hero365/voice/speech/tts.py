@@ -337,6 +337,8 @@ class _EspeakStream(tts.ChunkedStream):
         text = normalize_for_speech(self.input_text) if t._normalize else self.input_text
         output_emitter.initialize(request_id=utils.shortuuid(), sample_rate=t.sample_rate, num_channels=1,
                                   mime_type="audio/pcm", frame_size_ms=50)
+        if not text.strip():
+            return  # espeak-ng writes nothing at all for nothing
         proc = await asyncio.create_subprocess_exec(
             ESPEAK, "--stdout", "--stdin", *t._args, stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
