@@ -100,3 +100,24 @@ async def test_a_failed_concurrent_write_leaves_the_counter_for_the_next(world, 
     results = await together(bad, good)
     assert isinstance(results[0], DomainError) and "between 5 minutes and a day" in results[0].message
     assert results[1] == 1
+
+
+async def test_converting_one_estimate_twice_at_once_makes_one_invoice(world, people, rows) -> None:
+    from hero365.erp.domain.errors import Conflict as _Conflict
+
+    async with world.store.uow(world.business_id) as uow:
+        est = await billing.create_estimate(uow, world.owner, "smith", "Repipe", 250000)
+
+    def converting(actor):
+        async def run(ready):
+            async with world.store.uow(world.business_id) as uow:
+                await uow.contacts.get(people.smith.id)
+                await ready.wait()
+                inv = await billing.convert_estimate_to_invoice(uow, actor, est.number)
+                await asyncio.sleep(0.05)
+                return inv.number
+        return run
+
+    results = await together(converting(world.owner), converting(world.office))
+    assert sorted(map(type, results), key=str) == sorted([int, _Conflict], key=str), results
+    assert await rows("invoices") == 1

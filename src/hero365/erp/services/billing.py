@@ -32,6 +32,7 @@ async def create_invoice(uow: UnitOfWork, actor: Actor, *, job_number: int | Non
     """An invoice for a job or a customer. Without an amount, a job's accepted estimate supplies the lines."""
     actor.require(Permission.INVOICES_MANAGE if actor.role != Role.TECHNICIAN else Permission.PAYMENTS_RECORD,
                   "create invoices")
+    await uow.lock("invoice")  # serialized with other invoicing: the "already invoiced" checks below stay true
     job = None
     if job_number is not None or (customer and not lines and amount_cents is None):
         job = await resolve_job(uow, actor, job_number, customer, open_only=False)
@@ -249,6 +250,7 @@ async def convert_estimate_to_invoice(uow: UnitOfWork, actor: Actor, number: int
                                       customer: str | None = None) -> Invoice:
     """Turn an estimate into an invoice, once: a second try is refused, not duplicated."""
     actor.require(Permission.INVOICES_MANAGE, "create invoices")
+    await uow.lock("invoice")  # before reading the estimate: two conversions at once can't both see it unconverted
     estimate = await resolve_estimate(uow, actor, number, customer)
     estimate.check_convertible()
     if estimate.status in (EstimateStatus.DRAFT, EstimateStatus.SENT):
