@@ -41,3 +41,11 @@ def test_last_weekday_is_in_the_past(text: str, iso: str) -> None:
 def test_phrasing(agent: str, text: str, intent: str, slots: dict) -> None:
     p = parse(text, agent, NOW)  # type: ignore[arg-type]
     assert (p.intent, p.slots) == (intent, slots)
+
+
+def test_a_job_note_by_a_known_customer_starts_after_the_job_noun() -> None:
+    from hero365.voice.brain.nlu import Lexicon
+
+    names = Lexicon(customers=frozenset({"bob johnson", "maria garcia"}))
+    p = parse("add a note to the johnson job needs a new anode rod", "personal", NOW, names=names)
+    assert (p.intent, p.slots) == ("add_job_note", {"customer": "johnson", "note": "needs a new anode rod"})

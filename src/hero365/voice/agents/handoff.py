@@ -6,11 +6,12 @@ from typing import Any
 
 from livekit.agents import function_tool
 
+from ...erp.domain.contacts import InteractionKind
 from ...erp.domain.errors import InvalidInput
 from ...erp.domain.tasks import TaskKind
 from ...erp.domain.tenancy import Actor, Role
 from ...erp.services.common import find_contact
-from ...erp.services.contacts import schedule_follow_up
+from ...erp.services.contacts import log_interaction, schedule_follow_up
 from ..state import AgentKind, SessionState
 from ..tools.base import Ctx, reply, speakable
 
@@ -45,8 +46,11 @@ async def _to_human(ctx: Ctx, summary: str) -> str:
         if state.actor.contact_id is not None:
             contact = await uow.contacts.get(state.actor.contact_id)
             assert contact is not None
+            # The task's title is short (a bounded column); the conversation goes on the contact's record.
             await schedule_follow_up(uow, state.actor, contact.name, due, f"Call {contact.name} back (asked for a "
-                                     f"person). Conversation so far:\n{summary}", TaskKind.CALL_BACK, contact=contact)
+                                     "person)", TaskKind.CALL_BACK, contact=contact)
+            await log_interaction(uow, state.actor, contact, InteractionKind.CALL,
+                                  f"Asked for a person. Conversation so far:\n{summary}")
     state.ended = "transfer_requested"
     return reply("I can't connect you to a person on this line, so I've asked a member of our team to call you "
                  "back shortly. They'll have the details of our conversation.", transferred=False, summary=summary)

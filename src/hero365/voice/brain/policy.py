@@ -338,7 +338,8 @@ class Policy:
             values.update(fill_slot("amount", re.sub(_DENY_PREFIX, "", low), now, names))
         if not values and "customer" in allowed and _DENY_PREFIX.search(low):
             rest = _DENY_PREFIX.sub("", low).strip(" ,")
-            if rest:
+            # "no, bob smith" names another customer; "no don't" names nobody: only a known name corrects
+            if rest and (names is None or names.find("customers", rest)):
                 values.update(fill_slot("customer", rest, now, names))
         if not values:
             return None

@@ -140,6 +140,14 @@ async def act(ctx: Ctx, name: str, args: dict[str, Any]) -> str:
     return reply(ACTIONS[name].done(data), data=data)
 
 
+def in_focus(ctx: Ctx, kind: str, number: int | None, customer: str | None) -> int | None:
+    """The record a request is about: the number said, else (when no customer was named either) the one the
+    conversation is about ("send it", "how's it going"). A named customer always wins over the focus."""
+    if number is not None or customer:
+        return number
+    return ctx.userdata.focus.get(kind)
+
+
 # --- argument parsing: tools accept what the contract's slots carry, and say clearly what they can't use ---
 
 def parse_date_arg(value: str | None) -> date | None:

@@ -13,7 +13,7 @@ from ...erp.services import billing as svc
 from ...erp.services.common import today
 from ...erp.store.uow import UnitOfWork
 from ..say import plural, speak_date
-from .base import Ctx, action, cents_arg, propose, reply, speakable, spoken_list
+from .base import Ctx, action, cents_arg, in_focus, propose, reply, speakable, spoken_list
 
 
 async def _name(uow: UnitOfWork, contact_id: int) -> str:
@@ -76,7 +76,8 @@ async def get_invoice_status(context: Ctx, invoice: int | None = None, customer:
     """
     state = context.userdata
     async with state.store.uow(state.business_id) as uow:
-        inv = await svc.get_invoice_status(uow, state.actor, invoice or state.focus.get("invoice"), customer)
+        inv = await svc.get_invoice_status(uow, state.actor, in_focus(context, "invoice", invoice, customer),
+                                           customer)
         day, name = await today(uow), await _name(uow, inv.contact_id)
     state.focus.update({"invoice": inv.number, "customer": name})
     return reply(_invoice_status(inv, day, name), invoice=inv.number, status=inv.status_on(day).value,
@@ -102,7 +103,8 @@ async def send_invoice_reminder(context: Ctx, invoice: int | None = None, custom
         invoice: the invoice number
         customer: the customer's name
     """
-    return await propose(context, "send_invoice_reminder", {"invoice": invoice, "customer": customer})
+    return await propose(context, "send_invoice_reminder", {
+        "invoice": in_focus(context, "invoice", invoice, customer), "customer": customer})
 
 
 @action("record_payment")
@@ -129,7 +131,8 @@ async def record_payment(context: Ctx, invoice: int | None = None, customer: str
         amount: dollars received
         method: cash, check, card or other
     """
-    return await propose(context, "record_payment", {"invoice": invoice, "customer": customer,
+    return await propose(context, "record_payment", {"invoice": in_focus(context, "invoice", invoice, customer),
+                                                     "customer": customer,
                                                      "amount_cents": cents_arg(amount), "method": method})
 
 
@@ -194,7 +197,7 @@ async def send_estimate(context: Ctx, estimate: int | None = None, customer: str
         estimate: the estimate number
         customer: the customer's name
     """
-    return await propose(context, "send_estimate", {"estimate": estimate or context.userdata.focus.get("estimate"),
+    return await propose(context, "send_estimate", {"estimate": in_focus(context, "estimate", estimate, customer),
                                                     "customer": customer})
 
 
@@ -219,7 +222,7 @@ async def convert_estimate_to_invoice(context: Ctx, estimate: int | None = None,
         customer: the customer's name
     """
     return await propose(context, "convert_estimate_to_invoice", {
-        "estimate": estimate or context.userdata.focus.get("estimate"), "customer": customer})
+        "estimate": in_focus(context, "estimate", estimate, customer), "customer": customer})
 
 
 @function_tool

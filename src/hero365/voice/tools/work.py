@@ -18,7 +18,7 @@ from ...erp.services import tasks as tasks_svc
 from ...erp.services.common import today
 from ...erp.store.uow import UnitOfWork
 from ..say import plural, sentence, speak_date, speak_list, speak_when
-from .base import Ctx, act, action, parse_date_arg, propose, reply, speakable, start_from
+from .base import Ctx, act, action, in_focus, parse_date_arg, propose, reply, speakable, start_from
 
 # --- projects ---
 
@@ -34,7 +34,8 @@ async def get_project_status(context: Ctx, project: int | None = None, customer:
     """
     state = context.userdata
     async with state.store.uow(state.business_id) as uow:
-        p = await projects_svc.get_project_status(uow, state.actor, project or state.focus.get("project"), customer)
+        p = await projects_svc.get_project_status(uow, state.actor, in_focus(context, "project", project, customer),
+                                                  customer)
         day = await today(uow)
     say = f"Project {p.number}, {p.name}, is {p.percent_complete} percent complete"
     nxt = p.next_milestone()
@@ -69,7 +70,7 @@ async def update_project_progress(context: Ctx, percent: int, project: int | Non
         customer: the customer's name
     """
     return await act(context, "update_project_progress", {
-        "percent": percent, "project": project or context.userdata.focus.get("project"), "customer": customer})
+        "percent": percent, "project": in_focus(context, "project", project, customer), "customer": customer})
 
 
 @action("create_project_milestone")
@@ -94,7 +95,7 @@ async def create_project_milestone(context: Ctx, title: str, project: int | None
         date: due date, YYYY-MM-DD
     """
     return await act(context, "create_project_milestone", {
-        "title": title, "project": project or context.userdata.focus.get("project"), "customer": customer,
+        "title": title, "project": in_focus(context, "project", project, customer), "customer": customer,
         "date": date})
 
 

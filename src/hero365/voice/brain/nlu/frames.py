@@ -92,6 +92,8 @@ def _job_note(x: Extractor, s: Slots) -> None:
     else:
         found = x.customer()
         s["customer"], end = (found.value, found.end) if found else (None, 0)
+        while end and end < len(x.t) and x.t[end] in ("job", "jobs", "ticket", "place", "house"):
+            end += 1  # "the johnson job needs a new anode rod": the note starts after the job noun
     s["note"] = note_after(x, end) if end else None
     if not s["note"]:
         s["note"] = x.leftover(x.claimed() | _prefix_span(re.compile(r"^(?:.*? )?notes?\b"), x))
