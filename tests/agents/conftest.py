@@ -52,3 +52,11 @@ def converse(world) -> Callable:  # type: ignore[no-untyped-def]
             yield session
 
     return _open
+
+
+@pytest.fixture
+async def seeded(world, people, clock):  # type: ignore[no-untyped-def]
+    """`people` plus jobs for both technicians, a project with milestones, estimates and invoices (seed.py)."""
+    from seed import seed_business
+
+    return await seed_business(world, people, clock)
