@@ -307,6 +307,15 @@ async def flow_create_invoice_on_yes_not_on_no_and_never_twice_for_a_job(world, 
         assert changed(before, await snapshot(world.store)) == set()
         r = await session.run(user_input="invoice job four for three hundred twenty dollars")
         call(r, "create_invoice", {"job": 4, "amount": 320})
+        r = await session.run(user_input="what's on my schedule today")  # another request before the yes ...
+        call(r, "get_schedule", {"date": "2026-11-23"})
+        r = await session.run(user_input="yes")  # ... so this yes answers nothing, and says so
+        assert calls(r) == [] and session.userdata.pending is None
+        assert said(r) == ("I set that change aside when we moved on, so nothing was done. Tell me again if you "
+                           "still want it.")
+        assert changed(before, await snapshot(world.store)) == set()
+        r = await session.run(user_input="invoice job four for three hundred twenty dollars")
+        call(r, "create_invoice", {"job": 4, "amount": 320})
         assert said(r) == ("An invoice for Bobby Smithers, Sump pump install, 346 dollars and 40 cents including "
                            "26 dollars and 40 cents tax. Shall I go ahead?")
         assert changed(before, await snapshot(world.store)) == set()

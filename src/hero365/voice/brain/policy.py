@@ -131,6 +131,8 @@ class Dialogue:
 
     frame: Frame | None = None
     pending: Frame | None = None
+    #: A proposed change that another request overtook before its yes (the tools dropped it too).
+    set_aside: Frame | None = None
     last_reply: str = ""
     turns: int = 0
 
@@ -260,6 +262,10 @@ class Policy:
             answer = (offer or {}).get(reply_kind)
             if answer in tools:
                 return self._complete(answer, {}, tools, focus, now, names, intent=reply_kind)
+            set_aside, self.d.set_aside = self.d.set_aside, None
+            if reply_kind == "confirm" and set_aside is not None:  # never "Okay." as if it had been done
+                return Decision(say="I set that change aside when we moved on, so nothing was done. Tell me again "
+                                    "if you still want it.", intent="confirm")
             if reply_kind == "confirm":
                 return Decision(say="Okay." if speaker == "personal" else "Great.", intent="confirm")
             return Decision(say="Okay, no problem.", intent=reply_kind)
@@ -358,7 +364,12 @@ class Policy:
         say = str(output.get("say") or "Done.")
         frame = self.d.frame if self.d.frame and self.d.frame.tool == tool else Frame(tool, {})
         error = output.get("error")
+        self.d.set_aside = None
+        if self.d.pending is not None and tool not in ("confirm_action", "cancel_action"):
+            # another request came between a proposal and its yes: the tools dropped the proposal (base.py)
+            self.d.set_aside, self.d.pending = self.d.pending, None
         if output.get("pending"):
+            self.d.set_aside = None
             self.d.pending, self.d.frame = frame, None
         elif tool in ("confirm_action", "cancel_action"):
             if error != "not_confirmed":

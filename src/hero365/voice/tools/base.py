@@ -44,6 +44,10 @@ def speakable(fn: F) -> F:
     @functools.wraps(fn)
     async def wrapper(*args: Any, **kwargs: Any) -> str:
         ctx = next((a for a in args if isinstance(a, RunContext)), kwargs.get("context"))
+        if ctx is not None and fn.__name__ not in ("confirm_action", "cancel_action"):
+            # A change is confirmed only as the answer to its own question: any other request in between
+            # (a read, a new proposal, a correction that failed) drops it, so a later "yes" can't carry it out.
+            ctx.userdata.pending = None
         started = time.perf_counter()
         try:
             out = await fn(*args, **kwargs)
