@@ -178,8 +178,10 @@ class Invoices(Numbered[Invoice]):
         return await self._all(sa.select(Invoice).where(c.contact_id == contact_id).order_by(c.number.desc()))
 
     async def for_job(self, job_id: int) -> list[Invoice]:
+        """A job's invoices (none or one or two): complete, in one statement."""
         c = t.invoices.c
-        return await self._all(sa.select(Invoice).where(c.job_id == job_id).order_by(c.number))
+        stmt = sa.select(Invoice).options(*_one_options(Invoice)).where(c.job_id == job_id).order_by(c.number)
+        return list((await self.s.execute(stmt)).unique().scalars().all())
 
     async def overdue(self, today: date, min_days: int = 0) -> list[Invoice]:
         """Sent or part-paid invoices past due, oldest first, with lines and payments (their balances); their
