@@ -1143,8 +1143,9 @@ class _Generator:
             if pj.status != JobStatus.COMPLETED or pj.start >= today_start or pj.project is not None:
                 continue
             behaviour = pj.pin.billing if pj.pin else "auto"
-            if behaviour == "none" or (behaviour == "auto" and rng.random() < 0.04):
-                continue  # not invoiced yet (recent work waiting on paperwork)
+            backlog = 0.25 if pj.start >= today_start - timedelta(days=3) else 0.03
+            if behaviour == "none" or (behaviour == "auto" and rng.random() < backlog):
+                continue  # not invoiced yet: paperwork lags the work, most of all in the last few days
             contact = self.contacts[pj.contact]
             done = next(at for st, at, _ in pj.events if st == JobStatus.COMPLETED)
             created = done + timedelta(minutes=rng.randint(3, 40))
