@@ -188,7 +188,7 @@ async def flow_book_consultation_offers_free_times_books_on_yes_and_refuses_take
         assert out["slots"][0] == "2026-11-27T08:00:00-06:00"
         r = await session.run(user_input="eleven")  # the answer to "which works?"
         call(r, "book_consultation", {"date": "2026-11-27", "service": "furnace", "time": "11:00"})
-        assert said(r) == "I can book a visit for furnace Friday at 11 AM. Shall I go ahead?"
+        assert said(r) == "I can book a furnace visit Friday at 11 AM. Shall I go ahead?"
         r = await session.run(user_input="no thanks")
         call(r, "cancel_action", {})
         r = await session.run(user_input="can i book a visit on wednesday at nine")
@@ -200,10 +200,10 @@ async def flow_book_consultation_offers_free_times_books_on_yes_and_refuses_take
         assert changed(before, await snapshot(world.store)) == set()
         r = await session.run(user_input="i'd like to book a consultation for a water softener on friday at two")
         call(r, "book_consultation", {"service": "water softener", "date": "2026-11-27", "time": "14:00"})
-        assert said(r) == "I can book a visit for water softener Friday at 2 PM. Shall I go ahead?"
+        assert said(r) == "I can book a water softener visit Friday at 2 PM. Shall I go ahead?"
         r = await session.run(user_input="yes please")
         call(r, "confirm_action", {})
-        assert said(r) == "You're booked for a visit for water softener Friday at 2 PM."
+        assert said(r) == "You're booked for a water softener visit Friday at 2 PM."
     booked = await job(world, 6)
     assert (booked.contact_id, booked.title, booked.scheduled_start) == (dave, "Consultation: water softener",
                                                                          utc(27, 20))

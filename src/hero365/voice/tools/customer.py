@@ -115,7 +115,7 @@ async def _book(uow: UnitOfWork, actor: Actor, a: dict[str, Any]) -> dict[str, A
         raise InvalidInput("What day and time would suit you?")
     job = await svc.book_consultation(uow, actor, start, a.get("service"))
     when = await _when(uow, start)
-    what = f"a visit for {a['service']}" if a.get("service") else "a consultation visit"
+    what = f"a {a['service']} visit" if a.get("service") else "a consultation visit"  # "a furnace visit"
     return {"job": job.number, "ask": f"I can book {what} {when}.", "done": f"You're booked for {what} {when}."}
 
 
