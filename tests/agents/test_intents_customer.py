@@ -121,7 +121,7 @@ async def flow_confirming_an_appointment_that_is_no_longer_open_changes_nothing(
         assert "Does that still work" not in greeting(session)  # nothing to ask about
         r = await session.run(user_input="yes i'll be there")
         out = call(r, "confirm_appointment", {})
-        assert out["error"] == "not_found" and said(r) == "There's no open job for your account."
+        assert out["error"] == "not_found" and said(r) == "I don't see an upcoming appointment on your account."
     assert changed(before, await snapshot(world.store)) == set()
 
 
@@ -235,7 +235,7 @@ async def flow_payment_promise_is_noted_with_its_date_and_never_above_the_balanc
         assert "calling about an open balance on your account" in greeting(session)
         r = await session.run(user_input="i'll pay you nine hundred dollars on friday")
         out = call(r, "payment_promise", {"amount": 900, "date": "2026-11-27"})
-        assert out["error"] == "invalid_input" and said(r) == "The balance is $278.88."
+        assert out["error"] == "invalid_input" and said(r) == "The balance is 278 dollars and 88 cents."
         assert changed(before, await snapshot(world.store)) == set()
         r = await session.run(user_input="i can pay two hundred dollars on friday")
         call(r, "payment_promise", {"amount": 200, "date": "2026-11-27"})

@@ -91,7 +91,7 @@ async def test_cancel_appointment_cancels_the_callers_job_and_logs_it(world, peo
     stored = await stored_job(world, job.number)
     assert stored.status == JobStatus.CANCELLED and stored.history[-1].reason == "cancelled by the customer"
     assert [i.summary for i in await interactions(world, people.johnson.id)] == [f"Cancelled job {job.number}"]
-    with pytest.raises(NotFound, match="There's no open job for your account"):
+    with pytest.raises(NotFound, match="I don't see an upcoming appointment on your account"):
         async with world.store.uow(world.business_id) as uow:
             await customers.cancel_appointment(uow, world.call_agent(people.johnson.id))
     assert await rows("job_status_changes") == 1
@@ -259,3 +259,18 @@ async def test_a_customer_promises_to_pay_their_own_invoice(world, people) -> No
     async with world.store.uow(world.business_id) as uow:
         promised = await billing.promise_payment(uow, world.call_agent(people.johnson.id), date(2026, 11, 30))
     assert promised.number == inv.number and promised.promises[0].promised_date == date(2026, 11, 30)
+
+
+async def test_a_customer_cannot_book_or_move_to_a_time_that_has_passed(world, people, local) -> None:
+    """The sentence says the time has passed, rather than offering 'the next free time' as if it were taken."""
+    from datetime import timedelta
+
+    agent = world.call_agent(people.johnson.id)
+    past = world.store.clock() - timedelta(hours=1)
+    async with world.store.uow(world.business_id) as uow:
+        with pytest.raises(InvalidInput, match="already passed"):
+            await customers.book_consultation(uow, agent, past, "drain cleaning")
+    job = await appointment(world, people.johnson, local(24, 9))
+    async with world.store.uow(world.business_id) as uow:
+        with pytest.raises(InvalidInput, match="already passed"):
+            await customers.reschedule_appointment(uow, agent, past, job.number)

@@ -88,7 +88,7 @@ def test_an_overpayment_is_refused_with_the_balance() -> None:
     inv = invoice(("labour", "1", 10000), tax_bp=0, status=InvoiceStatus.SENT)
     with pytest.raises(InvalidInput) as err:
         inv.record_payment(10001, AT)
-    assert err.value.message == "That's more than invoice 1001's balance of $100."
+    assert err.value.message == "That's more than invoice 1001's balance of 100 dollars."
     assert err.value.details["balance_cents"] == 10000
     assert inv.payments == [] and inv.status == InvoiceStatus.SENT
 

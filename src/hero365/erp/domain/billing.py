@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from .errors import Conflict, IllegalTransition, InvalidInput
-from .money import format_money, tax_on
+from .money import speak_money, tax_on
 from .tenancy import TenantOwned
 
 
@@ -238,7 +238,7 @@ class Invoice(_Totals, TenantOwned):
             raise InvalidInput("A payment must be more than zero.")
         if amount_cents > self.balance_cents:
             raise InvalidInput(
-                f"That's more than invoice {self.number}'s balance of {format_money(self.balance_cents)}.",
+                f"That's more than invoice {self.number}'s balance of {speak_money(self.balance_cents)}.",
                 balance_cents=self.balance_cents)
         payment = Payment(amount_cents=amount_cents, received_at=at, method=method, reference=reference,
                           user_id=user_id, business_id=self.business_id)

@@ -33,6 +33,8 @@ class Task(TenantOwned):
     def check(title: str, due_at: datetime, now: datetime) -> None:
         if not title.strip():
             raise InvalidInput("What should I remind you about?")
+        if len(title) > 500:
+            raise InvalidInput("That's too long for a reminder; keep it to a sentence or two.")
         if due_at.tzinfo is None:
             raise InvalidInput("A reminder's time needs a time zone.")
         if due_at < now:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from ..domain.billing import Estimate, EstimateStatus, Invoice, InvoiceStatus, PaymentPromise
 from ..domain.contacts import InteractionKind
 from ..domain.errors import InvalidInput, NotFound
-from ..domain.money import format_money
+from ..domain.money import format_money, speak_money
 from ..domain.tenancy import Actor, Permission, Role
 from ..store.uow import UnitOfWork
 from .common import find_contact, get_contact, log, now, resolve_job, today
@@ -164,7 +164,7 @@ async def promise_payment(uow: UnitOfWork, actor: Actor, promised: date, amount_
     if promised < await today(uow):
         raise InvalidInput("That date has already passed.")
     if amount_cents is not None and not 0 < amount_cents <= invoice.balance_cents:
-        raise InvalidInput(f"The balance is {format_money(invoice.balance_cents)}.")
+        raise InvalidInput(f"The balance is {speak_money(invoice.balance_cents)}.")
     invoice.promises.append(PaymentPromise(promised_date=promised, amount_cents=amount_cents, created_at=now(uow),
                                            business_id=actor.business_id))
     contact = await get_contact(uow, actor, invoice.contact_id)

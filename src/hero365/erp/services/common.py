@@ -179,7 +179,8 @@ async def resolve_job(uow: UnitOfWork, actor: Actor, number: int | None = None, 
     if not actor.sees_all_jobs and actor.role != Role.CALL_AGENT:
         jobs = [j for j in jobs if j.technician_id == actor.user_id]
     if not jobs and open_only:
-        raise NotFound(f"There's no open job for {label}.")
+        raise NotFound("I don't see an upcoming appointment on your account." if actor.role == Role.CALL_AGENT
+                       else f"There's no open job for {label}.")
     if not jobs:
         raise NotFound(f"There's no job for {label}.")
     ref = now(uow)

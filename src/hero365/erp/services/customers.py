@@ -14,7 +14,7 @@ from ..domain.jobs import Job, JobStatus
 from ..domain.tasks import Task, TaskKind
 from ..domain.tenancy import Actor, Role
 from ..store.uow import UnitOfWork
-from .common import get_contact, log, resolve_job, zone
+from .common import get_contact, log, now, resolve_job, zone
 from .contacts import log_interaction, opt_out, schedule_follow_up
 from .jobs import create_job, free_at, next_free_slot, reschedule_job, update_job_status
 
@@ -47,12 +47,18 @@ async def _not_available(uow: UnitOfWork, actor: Actor, start: datetime, minutes
     return InvalidInput("That time isn't available." + hint, next_free=nxt.start.isoformat() if nxt else None)
 
 
+def _not_past(uow: UnitOfWork, start: datetime) -> None:
+    if start <= now(uow):
+        raise InvalidInput("That time has already passed. What day and time would suit you?")
+
+
 async def reschedule_appointment(uow: UnitOfWork, actor: Actor, start: datetime, number: int | None = None) -> Job:
     """Move the caller's appointment to a free time; a taken time is refused with the nearest free one.
 
     The job keeps its technician when they are free then, else goes to a technician who is; the job's own
     current time doesn't count as taken (moving it by half an hour is fine)."""
     job = await my_job(uow, actor, number)
+    _not_past(uow, start)
     await uow.lock("job")
     free = await free_at(uow, actor, start, job.duration_minutes, ignore_job_id=job.id)
     if not free:
@@ -77,6 +83,7 @@ async def book_consultation(uow: UnitOfWork, actor: Actor, start: datetime, serv
                             duration_minutes: int = 60) -> Job:
     """A visit in a free slot: the exact time when free, else refused with the next free time."""
     contact = await caller(uow, actor)
+    _not_past(uow, start)
     await uow.lock("job")
     free = await free_at(uow, actor, start, duration_minutes)
     if not free:
