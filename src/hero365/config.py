@@ -47,6 +47,22 @@ class Settings(BaseSettings):
     tts_voice: str | None = Field(default=None, description="voice name; the provider's default when unset")
     tts_api_key: str | None = Field(default=None, repr=False)
     tts_base_url: str | None = None
+    #: Gateway auth. HS256 with JWT_SECRET; unset, a secret is generated once into JWT_SECRET_FILE (default
+    #: <data folder>/jwt_secret) so tokens survive restarts. JWT_JWKS_URL (https://..., or a file path) adds
+    #: RS256/ES256 tokens from an identity provider (Supabase-like); issuer/audience are checked when set.
+    jwt_secret: str | None = Field(default=None, repr=False)
+    jwt_secret_file: Path | None = None
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_ttl_minutes: int = 720
+    #: Gateway HTTP: allowed CORS origins (comma-separated), body limit, live text sessions, rate limits.
+    cors_origins: str = ""
+    gateway_max_body_bytes: int = 64 * 1024
+    gateway_max_sessions: int = 200
+    gateway_session_idle_seconds: int = 900
+    rate_limit_user_per_minute: int = 120
+    rate_limit_business_per_minute: int = 600
 
     @field_validator("database_url")
     @classmethod
