@@ -96,3 +96,21 @@ def auth(token: Callable[..., str]) -> Callable[..., dict[str, str]]:
         return {"Authorization": f"Bearer {token(actor, **kw)}"}
 
     return headers
+
+
+@pytest.fixture
+async def server(app: Any) -> AsyncIterator[str]:
+    """The app on a real socket (uvicorn on 127.0.0.1, an ephemeral port) in the test's own event loop."""
+    import asyncio
+
+    import uvicorn
+
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="warning", access_log=False)
+    srv = uvicorn.Server(config)
+    task = asyncio.get_running_loop().create_task(srv.serve())
+    while not srv.started:  # noqa: ASYNC110  (uvicorn exposes a flag, not an event)
+        await asyncio.sleep(0.01)
+    port = srv.servers[0].sockets[0].getsockname()[1]
+    yield f"127.0.0.1:{port}"
+    srv.should_exit = True
+    await task
