@@ -396,7 +396,7 @@ async def flow_record_payment_on_yes_refuses_overpayment_and_no_writes_nothing(w
         r = await session.run(user_input="bob johnson paid five hundred dollars")
         out = call(r, "record_payment", {"customer": "bob johnson", "amount": 500})
         assert out["error"] == "invalid_input" and "more than invoice 1001's balance" in said(r)
-        assert "278.88" in said(r)
+        assert "278 dollars and 88 cents" in said(r)
         r = await session.run(user_input="record a payment on invoice ten oh three")  # the whole balance
         call(r, "record_payment", {"invoice": 1003})
         assert said(r) == "Record 270 dollars and 63 cents from Maria Garcia on invoice 1003. Shall I go ahead?"

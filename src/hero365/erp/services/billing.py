@@ -10,6 +10,7 @@ from ..domain.contacts import InteractionKind
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.money import format_money, speak_money
 from ..domain.tenancy import Actor, Permission, Role
+from ..store.repositories import OverdueRow
 from ..store.uow import UnitOfWork
 from .common import find_contact, get_contact, log, now, resolve_job, today
 from .contacts import log_interaction
@@ -150,6 +151,12 @@ async def record_payment(uow: UnitOfWork, actor: Actor, amount_cents: int | None
     log(uow, actor, "invoice.payment", "invoice", invoice.id,
         f"{format_money(amount)} on invoice {invoice.number} ({method})")
     return invoice
+
+
+async def overdue_summary(uow: UnitOfWork, actor: Actor, min_days: int = 0) -> list[OverdueRow]:
+    """Past-due invoices with their balances, oldest first: the agents' "who owes us money"."""
+    actor.require(Permission.INVOICES_VIEW, "see invoices")
+    return [r for r in await uow.invoices.overdue_balances(await today(uow), min_days) if r.balance_cents > 0]
 
 
 async def list_overdue_invoices(uow: UnitOfWork, actor: Actor, min_days: int = 0) -> list[Invoice]:

@@ -92,13 +92,12 @@ async def find_contact(uow: UnitOfWork, actor: Actor, name: str) -> Contact:
     if actor.role == Role.CALL_AGENT:
         raise PermissionDenied("I can only help with your own account on this call.")
     actor.require(Permission.CONTACTS_VIEW, "look up customers")
-    index = await contact_index(uow)
-    names = {row["id"]: row["name"] for row in index}
-    names.update({-row["id"]: row["company"] for row in index if row["company"]})
+    index = await contact_names(uow)
+    names = index.names
     forms = _surname_forms(name)
-    exact = sorted({abs(k) for k, v in names.items() if v.lower() in forms})
+    exact = sorted({abs(k) for form in forms for k in index.by_name.get(form, ())})
     if not exact:  # a surname or first name alone: "the Johnson job"
-        exact = sorted({abs(k) for k, v in names.items() if forms & set(v.lower().split())})
+        exact = sorted({abs(k) for form in forms for k in index.by_word.get(form, ())})
     if len(exact) == 1:
         found = await uow.contacts.get(exact[0])
         assert found is not None
@@ -115,6 +114,40 @@ async def find_contact(uow: UnitOfWork, actor: Actor, name: str) -> Contact:
         options = list(dict.fromkeys(m[1] for m in ranked[:3]))
         raise NotFound(f"I can't find a customer named {name}. Did you mean {_or(options)}?", options=options)
     raise NotFound(f"I can't find a customer named {name}.")
+
+
+class NameIndex:
+    """A business's contact names, ready for lookup: exact names and single words are dictionary hits, and
+    fuzzy ranking runs over a prepared list. Built once per cache generation, so it is never stale."""
+
+    def __init__(self, rows: list[dict]) -> None:
+        self.names: dict[int, str] = {row["id"]: row["name"] for row in rows}
+        self.names.update({-row["id"]: row["company"] for row in rows if row["company"]})
+        self.by_name: dict[str, list[int]] = {}
+        self.by_word: dict[str, list[int]] = {}
+        for key, value in self.names.items():
+            low = value.lower()
+            self.by_name.setdefault(low, []).append(key)
+            for word in set(low.split()):
+                self.by_word.setdefault(word, []).append(key)
+
+
+_NAME_INDEXES: dict[tuple[int, int, tuple[int, ...]], NameIndex] = {}
+
+
+async def contact_names(uow: UnitOfWork) -> NameIndex:
+    """The contact NameIndex for this unit of work: memoised per store, business and contacts generation;
+    rebuilt from the transaction's own view when it has written contacts itself."""
+    bid = uow.business_id or 0
+    if "contacts" in uow.pending_topics():
+        return NameIndex(await uow.contacts.name_index())
+    key = (uow.store.serial, bid, tuple(await uow.store.cache.generations(bid, ("contacts",))))
+    found = _NAME_INDEXES.get(key)
+    if found is None:
+        if len(_NAME_INDEXES) > 64:
+            _NAME_INDEXES.clear()
+        found = _NAME_INDEXES[key] = NameIndex(await contact_index(uow))
+    return found
 
 
 async def contact_index(uow: UnitOfWork) -> list[dict]:

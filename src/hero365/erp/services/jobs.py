@@ -220,12 +220,19 @@ async def technician_slots(uow: UnitOfWork, actor: Actor, day: date, duration_mi
     if actor.role == Role.TECHNICIAN and actor.user_id is not None and technician_id is None:
         techs = [actor.user_id]
     start, end = await _day_bounds(uow, day)
-    hours = await uow.hours.for_users(techs)
-    jobs = await uow.jobs.between(start - timedelta(days=1), end, open_only=True)
+    hours_by_tech: dict[int, list] = {}
+    for h in await uow.hours.for_users(techs):
+        if h.weekday == day.weekday():
+            hours_by_tech.setdefault(h.user_id, []).append(h)
+    busy_by_tech: dict[int | None, list] = {}
+    for j in await uow.jobs.between(start - timedelta(days=1), end, open_only=True):
+        if ignore_job_id is None or j.id != ignore_job_id:
+            busy_by_tech.setdefault(j.technician_id, []).append(j)
     slots: list[Slot] = []
     for tech in techs:
-        busy = [j for j in jobs if j.technician_id == tech and (ignore_job_id is None or j.id != ignore_job_id)]
-        slots += free_slots(tech, day, tz, hours, busy, duration_minutes, not_before=now(uow))
+        if tech in hours_by_tech:  # grouped once: no per-technician scans of the whole team's rows
+            slots += free_slots(tech, day, tz, hours_by_tech[tech], busy_by_tech.get(tech, []), duration_minutes,
+                                not_before=now(uow))
     slots.sort(key=lambda s: (s.start, s.technician_id))
     return slots[:limit]
 

@@ -7,6 +7,7 @@ business (rows left without one are given it).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -88,6 +89,9 @@ def _check_writes(session: Session, flush_context: Any, instances: Any) -> None:
                                   f"written from business {business_id}'s session")
 
 
+_STORE_SERIALS = itertools.count(1)
+
+
 class TenantSession(Session):
     """A session that scopes reads and checks writes by `info["business_id"]`."""
 
@@ -128,6 +132,8 @@ class Store:
     def __init__(self, settings: Settings | None = None, cache: Cache | None = None,
                  clock: Callable[[], datetime] | None = None) -> None:
         map_domain()
+        #: Unique for the life of the process (unlike id()): keys process-local memos of cached data.
+        self.serial = next(_STORE_SERIALS)
         #: The time services act at; tests and benchmarks pin it.
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.settings = settings or get_settings()

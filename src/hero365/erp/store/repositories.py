@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -15,6 +17,7 @@ from ..domain.contacts import Contact, ContactPhone, Interaction
 from ..domain.inventory import Product, PurchaseOrder, PurchaseOrderStatus
 from ..domain.jobs import OPEN_STATUSES, Job
 from ..domain.messages import ActivityEntry, IdempotencyRecord, MessageStatus, OutboxMessage
+from ..domain.money import tax_on
 from ..domain.projects import Project, ProjectStatus
 from ..domain.scheduling import WorkingHours
 from ..domain.tasks import Task
@@ -193,6 +196,46 @@ class Invoices(Numbered[Invoice]):
             c.status.in_([InvoiceStatus.SENT.value, InvoiceStatus.PARTIALLY_PAID.value]),
             c.due_date < today - timedelta(days=min_days))
         return await self._all(stmt.order_by(c.due_date, c.number))
+
+    async def overdue_balances(self, today: date, min_days: int = 0) -> list[OverdueRow]:
+        """Past-due invoices as plain rows with totals and balances summed in SQL: what a spoken summary
+        needs ("12 overdue, 4,300 dollars in all"), without building every invoice and its lines."""
+        from datetime import timedelta
+
+        bid = self.s.info["business_id"]
+        lines = (sa.select(t.invoice_lines.c.invoice_id,
+                           sa.func.sum(sa.func.round(t.invoice_lines.c.quantity * t.invoice_lines.c.unit_price_cents))
+                           .label("subtotal"))
+                 .where(t.invoice_lines.c.business_id == bid).group_by(t.invoice_lines.c.invoice_id).subquery())
+        paid = (sa.select(t.payments.c.invoice_id, sa.func.sum(t.payments.c.amount_cents).label("paid"))
+                .where(t.payments.c.business_id == bid).group_by(t.payments.c.invoice_id).subquery())
+        c = t.invoices.c
+        stmt = (sa.select(c.id, c.number, c.contact_id, c.title, c.due_date, c.tax_rate_bp,
+                          sa.func.coalesce(lines.c.subtotal, 0), sa.func.coalesce(paid.c.paid, 0))
+                .outerjoin(lines, lines.c.invoice_id == c.id).outerjoin(paid, paid.c.invoice_id == c.id)
+                .where(c.business_id == bid,
+                       c.status.in_([InvoiceStatus.SENT.value, InvoiceStatus.PARTIALLY_PAID.value]),
+                       c.due_date < today - timedelta(days=min_days))
+                .order_by(c.due_date, c.number))
+        out = []
+        for id_, number, contact_id, title, due, rate, subtotal, paid_cents in (await self.s.execute(stmt)).all():
+            sub = int(Decimal(str(subtotal)))
+            total = sub + tax_on(sub, rate)
+            out.append(OverdueRow(id_, number, contact_id, title, due, total, total - int(paid_cents),
+                                  (today - due).days))
+        return out
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    id: int
+    number: int
+    contact_id: int
+    title: str
+    due_date: date
+    total_cents: int
+    balance_cents: int
+    days_overdue: int
 
 
 class Products(Repository[Product]):

@@ -10,9 +10,9 @@ from ...erp.domain.billing import Invoice
 from ...erp.domain.money import speak_money
 from ...erp.domain.tenancy import Actor
 from ...erp.services import billing as svc
-from ...erp.services.common import today
+from ...erp.services.common import contact_names, today
 from ...erp.store.uow import UnitOfWork
-from ..say import plural, speak_date
+from ..say import plural, sentence, speak_date
 from .base import Ctx, action, cents_arg, in_focus, propose, reply, speakable, spoken_list
 
 
@@ -142,13 +142,11 @@ async def list_overdue_invoices(context: Ctx) -> str:
     """Invoices past their due date, oldest first, with the total owed."""
     state = context.userdata
     async with state.store.uow(state.business_id) as uow:
-        found = await svc.list_overdue_invoices(uow, state.actor)
-        day = await today(uow)
-        names = await uow.contacts.get_many([i.contact_id for i in found])
+        found = await svc.overdue_summary(uow, state.actor)
+        names = (await contact_names(uow)).names
     total = sum(i.balance_cents for i in found)
-    lines = [f"{names[i.contact_id].name if i.contact_id in names else 'a customer'} owes "
-             f"{speak_money(i.balance_cents)} on invoice {i.number}, {plural(i.days_overdue(day), 'day')} late."
-             for i in found]
+    lines = [sentence(f"{names.get(i.contact_id, 'a customer')} owes {speak_money(i.balance_cents)} on invoice "
+                      f"{i.number}, {plural(i.days_overdue, 'day')} late.") for i in found]
     intro = f"{plural(len(found), 'invoice is', 'invoices are')} overdue, {speak_money(total)} in all."
     say, texted = await spoken_list(context, intro, lines, "No invoices are overdue.")
     return reply(say, invoices=[{"number": i.number, "balance_cents": i.balance_cents} for i in found],
