@@ -167,7 +167,7 @@ class Bench:
             amount = balance if balance <= 5000 else balance // 3
             return lambda uow: billing.record_payment(uow, self.office, amount, number=number, method="card")
         if op == "overdue_invoices":
-            return lambda uow: billing.list_overdue_invoices(uow, self.office)
+            return lambda uow: billing.overdue_summary(uow, self.office)  # what the agents ask for
         if op == "stock_check":
             query = STOCK_QUERIES[n % len(STOCK_QUERIES)]
             tech = self.techs[n % len(self.techs)]
