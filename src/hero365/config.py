@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint for BRAIN=openai")
     llm_model: str = "gpt-4o-mini"
     llm_api_key: str | None = None
+    stt: Literal["hybrid", "sphinx", "deepgram"] = Field(default="hybrid", description="speech recogniser")
+    stt_fast_confidence: float = Field(default=0.92, description="pocketsphinx confidence to skip Whisper")
+    stt_api_key: str | None = None
     #: The demo business the CLI acts on when none is named.
     default_business_id: int | None = None
     #: A LiveKit server (Cloud or self-hosted) for rooms, dispatch and SIP; unset means none is used.

@@ -11,7 +11,7 @@ async def test_job_numbers_are_per_business_and_invisible_to_others(world) -> No
         c = await contacts.create_contact(uow, world.owner, "Bob Johnson", "512-555-0100", state="TX")
         job = await jobs.create_job(uow, world.owner, c.id, "Fix sink", datetime(2026, 11, 24, 15, tzinfo=UTC))
     assert job.number == 1
-    other, user = await businesses.create_business(store, "Other Co", owner_name="X", owner_email="x@other.test")
+    other, _owner = await businesses.create_business(store, "Other Co", owner_name="X", owner_email="x@other.test")
     async with store.uow(other.id) as uow:
         assert await uow.jobs.by_number(1) is None
         assert await uow.contacts.search("johnson") == []

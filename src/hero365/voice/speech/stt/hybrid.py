@@ -1,0 +1,147 @@
+"""The recogniser agents use: a fast domain path and a general path, combined so that speech outside the
+domain does not become a wrong command.
+
+1. pocketsphinx, constrained to this business's commands and names, decodes every utterance in a few
+   milliseconds. Its answer is used only when the decoder is sure of its words AND the brain's parser reads
+   it as a confident, in-domain command.
+2. Otherwise Whisper transcribes the utterance (general English: notes, new names, unusual phrasing), and
+   its words are snapped onto the business's vocabulary by sound ("in voice" -> invoice, "tailors" ->
+   Taylors).
+Critical actions are read back and confirmed anyway, so a misheard command is caught before it changes data.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from livekit import rtc
+from livekit.agents import APIConnectOptions, stt
+from livekit.agents.types import NOT_GIVEN, NotGivenOr
+from livekit.agents.utils import AudioBuffer, merge_frames
+
+from ...brain.nlu import Lexicon, parse
+from ..audio import resample
+from .corpus import Vocabulary
+from .correct import Corrector
+from .sphinx import DomainModel, Recognition, make_decoder, recognize
+from .whisper import transcribe_async
+
+
+@dataclass
+class HybridResult:
+    text: str
+    source: str  # "sphinx" or "whisper"
+    sphinx: Recognition
+    whisper_text: str | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+class HybridSTT(stt.STT):
+    """A `livekit.agents.stt.STT`; the session's VAD finds the utterances (non-streaming recogniser)."""
+
+    def __init__(
+        self,
+        vocab: Vocabulary | None = None,
+        *,
+        sphinx_min_confidence: float = 0.92,
+        parse_min_confidence: float = 0.75,
+        speaker: str = "personal",
+        use_whisper: bool = True,
+        timezone: str = "America/Chicago",
+    ) -> None:
+        super().__init__(capabilities=stt.STTCapabilities(streaming=False, interim_results=False))
+        self.sphinx_min_confidence = sphinx_min_confidence
+        self.parse_min_confidence = parse_min_confidence
+        self.speaker = speaker
+        self.use_whisper = use_whisper
+        self.timezone = timezone
+        self.last: HybridResult | None = None
+        self.set_vocabulary(vocab or Vocabulary())
+
+    @property
+    def model(self) -> str:
+        return "hero365-hybrid"
+
+    @property
+    def provider(self) -> str:
+        return "hero365"
+
+    def set_vocabulary(self, vocab: Vocabulary) -> None:
+        """Rebuild the domain model for this business's names (cached by content: cheap when unchanged)."""
+        self.vocab = vocab
+        self._model = DomainModel.build(vocab)
+        self._decoder = make_decoder(self._model)
+        self._corrector = Corrector.build(
+            [*vocab.customers, *vocab.products, *vocab.services, *vocab.technicians, *vocab.businesses]
+        )
+        self._lexicon = Lexicon(
+            customers=frozenset(c.lower() for c in vocab.customers),
+            products=frozenset(p.lower() for p in vocab.products),
+            services=frozenset(s.lower() for s in vocab.services),
+            businesses=frozenset(b.lower() for b in vocab.businesses),
+        )
+        names = sorted({w for c in vocab.customers for w in c.split()})
+        self._hotwords = ", ".join(names[:80]) or None
+
+    def confident(self, rec: Recognition, now: datetime | None = None) -> bool:
+        if not rec.text or rec.confidence < self.sphinx_min_confidence:
+            return False
+        moment = now or datetime.now(ZoneInfo(self.timezone))
+        p = parse(rec.text, "customer" if self.speaker == "customer" else "personal", moment, names=self._lexicon)
+        return p.intent != "out_of_scope" and p.confidence >= self.parse_min_confidence
+
+    async def transcribe(self, pcm: np.ndarray, sample_rate: int) -> HybridResult:
+        """One utterance of int16 mono audio at any rate."""
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        pcm16 = resample(pcm, sample_rate, 16000) if sample_rate != 16000 else pcm
+        rec = recognize(self._decoder, pcm16.astype(np.int16).tobytes())
+        timings["sphinx"] = (time.perf_counter() - t0) * 1000
+        if self.confident(rec) or not self.use_whisper:
+            result = HybridResult(rec.text, "sphinx", rec, timings_ms=timings)
+        else:
+            t1 = time.perf_counter()
+            heard = await transcribe_async(pcm16, self._hotwords)
+            timings["whisper"] = (time.perf_counter() - t1) * 1000
+            text = self._corrector.correct(heard)
+            result = HybridResult(text, "whisper", rec, heard, timings)
+        self.last = result
+        return result
+
+    async def _recognize_impl(
+        self, buffer: AudioBuffer, *, language: NotGivenOr[str] = NOT_GIVEN, conn_options: APIConnectOptions
+    ) -> stt.SpeechEvent:
+        frame: rtc.AudioFrame = merge_frames(buffer)
+        pcm = np.frombuffer(frame.data, dtype=np.int16)
+        if frame.num_channels > 1:
+            pcm = pcm.reshape(-1, frame.num_channels).mean(axis=1).astype(np.int16)
+        result = await self.transcribe(pcm, frame.sample_rate)
+        confidence = result.sphinx.confidence if result.source == "sphinx" else 0.9
+        return stt.SpeechEvent(
+            type=stt.SpeechEventType.FINAL_TRANSCRIPT,
+            alternatives=[stt.SpeechData(language="en", text=result.text, confidence=confidence)],
+        )
+
+
+async def vocabulary_for(store: Any, business_id: int) -> Vocabulary:
+    """What this business's people and customers say: its contacts, products, services, team and name."""
+    from ....erp.services.common import contact_index
+    from ....erp.services.inventory import product_index
+
+    async with store.uow(business_id) as uow:
+        contacts = await contact_index(uow)
+        products = await product_index(uow)
+        members = await uow.members.all()
+        business = await uow.business()
+    return Vocabulary(
+        customers=[n for row in contacts for n in (row["name"], row["company"]) if n],
+        products=[r["name"] for r in products if r["kind"] == "part"],
+        services=[r["name"] for r in products if r["kind"] == "service"],
+        technicians=[m.user.name for m in members if m.user],
+        businesses=[business.name],
+    )
