@@ -571,11 +571,9 @@ class DuckJobContext:
 
 
 @pytest.mark.parametrize(("fields", "attributes", "reason"), [
-    ({"kind": "receptionist"}, {}, "needs the caller's number"),
-    ({"kind": "receptionist"}, {"sip.phoneNumber": "anonymous"}, "not a phone number"),
     ({"kind": "support", "contact_id": 424242, "purpose": "feedback"}, {}, "has no contact 424242"),
     ({"kind": "personal", "user_id": 424242}, {}, "not a member"),
-], ids=["no-number", "withheld-number", "unknown-contact", "not-a-member"])
+], ids=["unknown-contact", "not-a-member"])
 async def test_the_entrypoint_ends_a_job_it_cannot_serve_with_the_reason(world, monkeypatch, fields, attributes,  # type: ignore[no-untyped-def]
                                                                         reason) -> None:
     from hero365.voice.worker import entrypoint
@@ -613,3 +611,17 @@ async def test_hero365_worker_registers_with_the_server_and_drains_on_sigterm(li
     assert [r.agent_name for r in livekit.registrations] == ["hero365-support"]
     assert proc.returncode == 0, output.decode()[-2000:]
     assert b"registered worker" in output and livekit.rejected == []
+
+
+async def test_a_withheld_number_is_answered_as_a_new_lead_without_a_phone(world) -> None:  # type: ignore[no-untyped-def]
+    from hero365.voice.dispatch import DispatchMetadata
+    from hero365.voice.worker import state_from_metadata, with_caller_phone
+
+    meta = with_caller_phone(DispatchMetadata.parse({"business_id": world.business_id, "kind": "receptionist"}),
+                             {"sip.phoneNumber": "anonymous"})
+    assert meta.caller_phone is None
+    state = await state_from_metadata(world.store, meta)
+    async with world.store.uow(world.business_id) as uow:
+        lead = await uow.contacts.get(state.actor.contact_id)
+    assert lead.kind.value == "lead" and lead.phones == [] and "withheld" in lead.name
+    assert state.handoff["caller_known"] is False

@@ -49,9 +49,6 @@ async def state_from_metadata(store: Store, metadata: DispatchMetadata) -> Sessi
         return SessionState(store=store, actor=actor, kind=kind, channel=channel, driving=metadata.driving,
                             session_id=metadata.session_id)
     if kind == AgentKind.RECEPTIONIST:
-        if metadata.caller_phone is None:
-            raise BadDispatch("The receptionist needs the caller's number (caller_phone or the SIP participant's "
-                              f"{SIP_PHONE_ATTRIBUTE}).")
         state = await identify_caller(store, metadata.business_id, metadata.caller_phone, channel=channel)
         state.session_id = metadata.session_id
         return state
@@ -114,7 +111,8 @@ def with_caller_phone(metadata: DispatchMetadata, attributes: Mapping[str, str])
     """An inbound job without the caller's number takes it from the SIP participant (a dispatch rule is
     static, the caller isn't); a number the dispatch named wins."""
     phone = attributes.get(SIP_PHONE_ATTRIBUTE)
-    if metadata.kind != AgentKind.RECEPTIONIST or metadata.caller_phone is not None or not phone:
+    if (metadata.kind != AgentKind.RECEPTIONIST or metadata.caller_phone is not None or not phone
+            or not any(ch.isdigit() for ch in phone)):  # "anonymous": a withheld number is answered as unknown
         return metadata
     return DispatchMetadata.parse({**metadata.model_dump(exclude_none=True), "caller_phone": phone})
 

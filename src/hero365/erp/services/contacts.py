@@ -52,16 +52,21 @@ async def create_contact(uow: UnitOfWork, actor: Actor, name: str, phone: str | 
     return contact
 
 
-async def create_lead_from_call(uow: UnitOfWork, actor: Actor, phone: str, name: str | None = None) -> Contact:
-    """An unknown caller becomes a lead (the receptionist's first step)."""
-    number = normalize_phone(phone)
-    contact = Contact(business_id=actor.business_id, name=name or f"Caller {number}", kind=ContactKind.LEAD,
-                      lead_status=LeadStatus.NEW, lead_source="inbound call", created_at=now(uow))
-    contact.add_phone(number)
+async def create_lead_from_call(uow: UnitOfWork, actor: Actor, phone: str | None,
+                                name: str | None = None) -> Contact:
+    """An unknown caller becomes a lead (the receptionist's first step); a withheld number gives a lead with
+    no phone, so the call is still answered and anything booked on it has a record to live on."""
+    number = normalize_phone(phone) if phone else None
+    contact = Contact(business_id=actor.business_id, name=name or (f"Caller {number}" if number else
+                                                                   "Caller with a withheld number"),
+                      kind=ContactKind.LEAD, lead_status=LeadStatus.NEW, lead_source="inbound call",
+                      created_at=now(uow))
+    if number:
+        contact.add_phone(number)
     contact.timezone = contact.resolve_timezone((await uow.business()).timezone)
     uow.contacts.add(contact)
     await uow.flush()
-    log(uow, actor, "contact.created", "contact", contact.id, f"New lead from a call: {number}")
+    log(uow, actor, "contact.created", "contact", contact.id, f"New lead from a call: {number or 'number withheld'}")
     return contact
 
 

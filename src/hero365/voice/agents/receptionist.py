@@ -19,11 +19,20 @@ RECEPTIONIST_TOOLS = [customer.get_my_appointment, customer.get_my_balance, cust
                       transfer]
 
 
-async def identify_caller(store: Store, business_id: int, phone: str, channel: str = "phone") -> SessionState:
-    """The session for an inbound call: the caller by number, or a new lead when we don't know them."""
+async def identify_caller(store: Store, business_id: int, phone: str | None,
+                          channel: str = "phone") -> SessionState:
+    """The session for an inbound call: the caller by number, or a new lead when we don't know them (or the
+    number is withheld: "anonymous" from a SIP trunk)."""
+    from ...erp.domain.contacts import normalize_phone
+    from ...erp.domain.errors import InvalidInput
+
     system = Actor(user_id=None, business_id=business_id, role=Role.CALL_AGENT, name="Receptionist")
+    try:
+        phone = normalize_phone(phone) if phone else None
+    except InvalidInput:
+        phone = None
     async with store.uow(business_id) as uow:
-        contact = await find_by_phone(uow, phone)
+        contact = await find_by_phone(uow, phone) if phone else None
         known = contact is not None
         if contact is None:
             contact = await create_lead_from_call(uow, system, phone)
