@@ -12,74 +12,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-ONES = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-]
-TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-ORDINALS = {
-    1: "first",
-    2: "second",
-    3: "third",
-    4: "fourth",
-    5: "fifth",
-    6: "sixth",
-    7: "seventh",
-    8: "eighth",
-    9: "ninth",
-    10: "tenth",
-    11: "eleventh",
-    12: "twelfth",
-    13: "thirteenth",
-    20: "twentieth",
-    30: "thirtieth",
-}
-WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
+from ...brain.nlu.lexicon import MONTHS, WEEKDAYS
+from ..speak_text import cardinal, ordinal
+
+ONES = [cardinal(n) for n in range(20)]
 
 
 def spell(n: int) -> str:
     """42 -> 'forty two', 1250 -> 'one thousand two hundred fifty'."""
-    if n < 20:
-        return ONES[n]
-    if n < 100:
-        return TENS[n // 10] + ("" if n % 10 == 0 else " " + ONES[n % 10])
-    if n < 1000:
-        rest = n % 100
-        return ONES[n // 100] + " hundred" + ("" if rest == 0 else " " + spell(rest))
-    rest = n % 1000
-    return spell(n // 1000) + " thousand" + ("" if rest == 0 else " " + spell(rest))
+    return cardinal(n)
 
 
 def spoken_number(n: int, rng: random.Random) -> str:
@@ -93,12 +34,6 @@ def spoken_number(n: int, rng: random.Random) -> str:
         forms.append(f"{spell(n // 100)} {spell(n % 100) if n % 100 >= 10 else 'oh ' + ONES[n % 100]}")
     return rng.choice(forms)
 
-
-def ordinal(n: int) -> str:
-    if n in ORDINALS:
-        return ORDINALS[n]
-    tens, one = divmod(n, 10)
-    return f"{TENS[tens]} {ORDINALS[one]}"
 
 
 def spoken_date(rng: random.Random) -> str:
