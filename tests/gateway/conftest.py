@@ -4,7 +4,9 @@ second business to try to reach."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -12,7 +14,7 @@ import pytest
 
 from hero365.config import Settings
 from hero365.erp.domain.tenancy import Actor
-from hero365.erp.services import businesses, contacts
+from hero365.erp.services import businesses, contacts, jobs
 from hero365.gateway import create_app
 from hero365.gateway import tables as _audit_tables  # noqa: F401  (the audit log is part of the test schema)
 
@@ -98,19 +100,51 @@ def auth(token: Callable[..., str]) -> Callable[..., dict[str, str]]:
     return headers
 
 
-@pytest.fixture
-async def server(app: Any) -> AsyncIterator[str]:
+@asynccontextmanager
+async def serving(application: Any) -> AsyncIterator[str]:
     """The app on a real socket (uvicorn on 127.0.0.1, an ephemeral port) in the test's own event loop."""
     import asyncio
 
     import uvicorn
 
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="warning", access_log=False)
-    srv = uvicorn.Server(config)
+    srv = uvicorn.Server(uvicorn.Config(application, host="127.0.0.1", port=0, lifespan="off", log_level="warning",
+                                        access_log=False))
     task = asyncio.get_running_loop().create_task(srv.serve())
     while not srv.started:  # noqa: ASYNC110  (uvicorn exposes a flag, not an event)
         await asyncio.sleep(0.01)
-    port = srv.servers[0].sockets[0].getsockname()[1]
-    yield f"127.0.0.1:{port}"
-    srv.should_exit = True
-    await task
+    try:
+        yield f"127.0.0.1:{srv.servers[0].sockets[0].getsockname()[1]}"
+    finally:
+        srv.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def server(app: Any) -> AsyncIterator[str]:
+    async with serving(app) as address:
+        yield address
+
+
+@pytest.fixture
+async def job_one(world, customers) -> int:  # type: ignore[no-untyped-def]
+    async with world.store.uow(world.business_id) as uow:
+        job = await jobs.create_job(uow, world.owner, customers["Maria Garcia"], "Replace the water heater",
+                                    datetime(2026, 11, 24, 16, 0, tzinfo=UTC), 60, world.tech.user_id)
+    return int(job.number)
+
+
+@pytest.fixture
+async def voice_app(make_app) -> Any:  # type: ignore[no-untyped-def]
+    from speech import WhisperSTT  # tests/gateway/speech.py
+
+    stt = WhisperSTT()
+    application = make_app(stt_factory=lambda: stt, tts="espeak")
+    application.state.test_stt = stt
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def voice_server(voice_app: Any) -> AsyncIterator[str]:
+    async with serving(voice_app) as address:
+        yield address

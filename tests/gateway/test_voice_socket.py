@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,44 +14,11 @@ import numpy as np
 import pytest
 
 from hero365.erp.domain.jobs import JobStatus
-from hero365.erp.services import jobs
 from hero365.voice.speech.audio import read_wav, resample
 
 SOCKET = "/api/v1/voice-agents/personal/ws"
 #: Speech is the same on either database: these run on SQLite only (tenancy and auth run on both).
 pytestmark = pytest.mark.parametrize("store", ["sqlite"], indirect=True)
-
-
-@pytest.fixture
-async def job_one(world, customers) -> int:  # type: ignore[no-untyped-def]
-    async with world.store.uow(world.business_id) as uow:
-        job = await jobs.create_job(uow, world.owner, customers["Maria Garcia"], "Replace the water heater",
-                                    datetime(2026, 11, 24, 16, 0, tzinfo=UTC), 60, world.tech.user_id)
-    return int(job.number)
-
-
-@pytest.fixture
-async def voice_app(make_app) -> Any:  # type: ignore[no-untyped-def]
-    from speech import WhisperSTT
-
-    stt = WhisperSTT()
-    application = make_app(stt_factory=lambda: stt, tts="espeak")
-    application.state.test_stt = stt
-    async with application.router.lifespan_context(application):
-        yield application
-
-
-@pytest.fixture
-async def voice_server(voice_app) -> Any:  # type: ignore[no-untyped-def]
-    import uvicorn
-
-    srv = uvicorn.Server(uvicorn.Config(voice_app, host="127.0.0.1", port=0, lifespan="off", log_level="warning"))
-    task = asyncio.get_running_loop().create_task(srv.serve())
-    while not srv.started:  # noqa: ASYNC110  (uvicorn exposes a flag, not an event)
-        await asyncio.sleep(0.01)
-    yield f"127.0.0.1:{srv.servers[0].sockets[0].getsockname()[1]}"
-    srv.should_exit = True
-    await task
 
 
 async def _collect(ws: Any, until: Any, within_s: float = 30.0) -> tuple[list[dict[str, Any]], int]:
