@@ -99,7 +99,7 @@ class Utterance:
         hyp = self._d.hyp()
         text = hyp.hypstr if hyp else ""
         words, posts = [], []
-        for seg in self._d.seg():
+        for seg in self._d.seg() or ():  # None when nothing was recognised (noise only)
             if seg.word in ("<s>", "</s>", "<sil>") or seg.word.startswith("["):
                 continue
             words.append(seg.word.split("(")[0])
