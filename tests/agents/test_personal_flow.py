@@ -51,3 +51,14 @@ async def test_mark_it_done_uses_the_job_in_focus(world, people, converse) -> No
     async with world.store.uow(world.business_id) as uow:
         job = await uow.jobs.by_number(people["johnson_job"])
         assert job.status == JobStatus.COMPLETED
+
+
+async def test_a_yes_does_not_answer_how_much_so_the_question_is_asked_again(world, people, converse) -> None:
+    async with converse() as session:
+        r1 = await session.run(user_input="invoice the johnson job")
+        assert said(r1) == "How much should the invoice be for?"
+        r2 = await session.run(user_input="yes")
+        assert said(r2) == "How much should the invoice be for?"
+        r3 = await session.run(user_input="three fifty")
+        r3.expect.next_event().is_function_call(name="create_invoice", arguments={"customer": "johnson",
+                                                                                  "amount": 350})

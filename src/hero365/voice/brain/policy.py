@@ -123,6 +123,8 @@ class Frame:
     args: dict[str, Any]
     asking: str | None = None
     options: list[str] = field(default_factory=list)
+    #: The question as it was put to the user (to ask again in the same words).
+    question: str | None = None
 
 
 @dataclass
@@ -287,6 +289,8 @@ class Policy:
                     return self._complete(frame.tool, {**frame.args, **values}, tools, focus, now, names)
             if p.intent == "out_of_scope":
                 return Decision(say=f"Sorry, I didn't get that. {self._question(frame)}", intent="out_of_scope")
+            if reply_kind == "confirm" and frame.asking:  # "yes" doesn't answer "how much?": ask again
+                return Decision(say=self._question(frame), intent="confirm")
         return self._command(text, p.intent, p.slots, speaker, tools, focus, now, names)
 
     def _command(self, text: str, intent: str, slots: dict[str, Any], speaker: str, tools: set[str],
@@ -354,6 +358,8 @@ class Policy:
         return Decision(tool=pending.tool, args={**pending.args, **values}, intent="correction")
 
     def _question(self, frame: Frame) -> str:
+        if frame.question:
+            return frame.question
         for slot, question in REQUIRED.get(frame.tool, []):
             if slot == frame.asking:
                 return question
@@ -379,7 +385,7 @@ class Policy:
             slot = next((s for s in ("customer", "product", "business") if s in frame.args), "customer")
             self.d.frame = Frame(tool, frame.args, asking=slot, options=list(output["options"]))
         elif error == "invalid_input" and say.rstrip().endswith("?"):
-            self.d.frame = Frame(tool, frame.args, asking=_asked_slot(say, tool))
+            self.d.frame = Frame(tool, frame.args, asking=_asked_slot(say, tool), question=say)
         elif output.get("asking"):  # the tool offered choices ("the first free times are ...; which works?")
             self.d.frame = Frame(tool, frame.args, asking=str(output["asking"]))
         else:
