@@ -43,6 +43,12 @@ async def get_schedule(context: Ctx, date: str | None = None) -> str:
     if day == now.date():
         later = [r for r in rows if r["status"] in ("scheduled", "in_progress", "on_hold")
                  and (r["end"] is None or datetime.fromisoformat(r["end"]) > now)]
+        if rows and not later:  # the day's work is behind us: say so rather than read it out as if ahead
+            done = sum(r["status"] == "completed" for r in rows)
+            how = ("both done" if done == 2 == len(rows) else "all done" if done == len(rows) > 1
+                   else "done" if done == len(rows) else f"{done} done")
+            return reply(f"Nothing else is on for today. You had {plural(len(rows), 'job')}, {how}.",
+                         date=day.isoformat(), jobs=rows)
         rows = later or rows
     intro = f"You have {plural(len(rows), 'job')} {when}." if rows else ""
     say, texted = await spoken_list(context, intro, [_line(r, tz) for r in rows], f"Nothing is scheduled {when}.")
