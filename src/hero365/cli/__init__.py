@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import chat, erp, gateway, nlu, worker
+from . import chat, erp, gateway, nlu, speech, worker
 
 app = typer.Typer(help="Hero365 Voice: voice agents over a home-service business's ERP.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -16,3 +16,4 @@ app.command("chat")(chat.chat)
 app.command("worker")(worker.worker)
 app.command("serve")(gateway.serve)
 app.command("token")(gateway.token)
+speech.register(app)

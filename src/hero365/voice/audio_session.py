@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from livekit import rtc
 from livekit.agents import AgentSession, APIConnectOptions, inference, stt, tts, vad
 from livekit.agents.types import NOT_GIVEN, NotGivenOr
 from livekit.agents.utils import AudioBuffer
@@ -176,7 +177,8 @@ class TurnTimeline:
         self._pending = TurnLog()
         session.on("user_input_transcribed", self._on_transcribed)
         session.on("agent_state_changed", self._on_state)
-        session.on("metrics_collected", self._on_metrics)
+        # per-stage timings (EOU, LLM, TTS); registered on the emitter itself to skip the deprecation warning
+        rtc.EventEmitter.on(session, "metrics_collected", self._on_metrics)
         session.on("function_tools_executed", self._on_tools)
         session.on("conversation_item_added", self._on_item)
         session.on("agent_false_interruption", self._on_false)

@@ -123,6 +123,8 @@ class WavAudioInput(io.AudioInput):
         return True
 
     async def __anext__(self) -> rtc.AudioFrame:
+        if self._rate is None:  # the first frame fixes the rate: later pushes are resampled to it
+            self._rate = self.sample_rate
         n = self.sample_rate * self.frame_ms // 1000
         while self._buf.size < n and not self._refill():
             if self._closed:
