@@ -120,6 +120,7 @@ def main() -> None:
     seconds = 10.0 if args.quick else args.seconds
     work = Path(tempfile.mkdtemp(prefix="h365-bench-gw-"))
     port = free_port()
+    log = work / "server.log"
     env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{work / 'bench.db'}", "REDIS_URL": "",
            "JWT_SECRET": "bench-" + "s" * 40, "JWT_SECRET_FILE": str(work / "jwt_secret"),
            "RATE_LIMIT_USER_PER_MINUTE": "10000000", "RATE_LIMIT_BUSINESS_PER_MINUTE": "10000000",
@@ -131,7 +132,7 @@ def main() -> None:
     members = demo_members(env)
     tokens = [hero365("token", "--user", str(u), "--business", str(b), env=env).stdout.strip() for u, b in members]
     server = subprocess.Popen([str(Path(sys.executable).parent / "hero365"), "serve", "--port", str(port),
-                               "--no-demo"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               "--no-demo"], env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"))
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
@@ -154,7 +155,7 @@ def main() -> None:
     print(f"{r['clients']:>8} {r['requests']:>9} {r['rps']:>8} {r['p50_ms']:>8} {r['p90_ms']:>8} {r['p99_ms']:>8} "
           f"{r['max_ms']:>8} {r['errors']:>7}")
     if r["error_kinds"]:
-        print("errors:", r["error_kinds"])
+        print("errors:", r["error_kinds"], f"(the server's log: {log})")
     print(json.dumps({k: v for k, v in r.items() if k != "error_kinds"}))
 
 
