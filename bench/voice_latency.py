@@ -1,0 +1,390 @@
+"""Voice-to-voice latency: whole spoken turns through the real pipeline, offline, on this machine.
+
+    python bench/voice_latency.py [--quick] [--turns N]          one session, turns one after another
+    python bench/voice_latency.py --sessions N [--duration S]    N concurrent sessions, a command each 10 s
+    python bench/voice_latency.py --sweep                        the largest N whose v2v p95 stays under 1 s
+    python bench/voice_latency.py --turn-sweep                   turn-taking settings: cut-offs vs latency
+
+A turn: Piper's joe voice says a command into WavAudioInput (paced in real time) -> offline VAD and end of
+turn -> HybridSTT -> the local brain -> a tool on a demo business's SQLite database -> TTS -> the first
+audio frame into WavAudioOutput. Voice-to-voice = end of the user's speech (the last speech sample heard,
+silence trimmed) -> the agent's first audio frame; processing = the turn committed (agent "thinking") ->
+first audio frame. Stages come from the session's events (user_input_transcribed, metrics_collected, agent
+state changes). No network is used.
+
+Last line JSON: {"bench": "voice_latency", "v2v_p50_ms", "v2v_p95_ms", "processing_p50_ms", "sessions", ...}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=ZoneInfo("America/Chicago"))
+CACHE = Path(tempfile.gettempdir()) / "hero365-voice-bench"
+INTERVAL = 10.0  # seconds between a session's commands in --sessions mode
+
+
+# ---------------------------------------------------------------- the world
+
+
+@dataclass
+class World:
+    store: Any
+    business_id: int
+    owner_user_id: int
+    stt: Any
+    tts: Any
+    commands: list[str]
+    audio: dict[str, np.ndarray] = field(default_factory=dict)
+    rate: int = 16000
+
+
+def trim(pcm: np.ndarray, rate: int, floor_db: float = -45.0) -> np.ndarray:
+    """Cut leading/trailing silence (10 ms windows quieter than floor_db), so 'end of speech' is the voice's."""
+    win = max(1, rate // 100)
+    n = pcm.size // win
+    if n == 0:
+        return pcm
+    frames = pcm[: n * win].astype(np.float64).reshape(n, win) / 32768
+    loud = np.flatnonzero(10 * np.log10(np.mean(frames**2, axis=1) + 1e-12) > floor_db)
+    if loud.size == 0:
+        return pcm
+    return pcm[loud[0] * win : (loud[-1] + 1) * win]
+
+
+async def say(voice: Any, text: str, rate: int) -> np.ndarray:
+    """Piper's joe saying text at `rate`, silence trimmed (cached by text)."""
+    from hero365.voice.speech.audio import read_wav, resample, write_wav
+
+    path = CACHE / f"{hashlib.sha256(text.encode()).hexdigest()[:20]}-{rate}.wav"
+    if path.exists():
+        return read_wav(path)[0]
+    parts = [np.frombuffer(ev.frame.data, dtype=np.int16) async for ev in voice.synthesize(text)]
+    pcm = trim(resample(np.concatenate(parts), voice.sample_rate, rate), rate)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    write_wav(tmp, pcm, rate)
+    tmp.replace(path)
+    return pcm
+
+
+async def build_world(agent_voice: str = "piper") -> World:
+    """A demo business in a temporary SQLite file, its recogniser and voices, and commands about its data."""
+    from hero365.config import Settings
+    from hero365.erp.cache import MemoryCache
+    from hero365.erp.demo import generate_demo
+    from hero365.erp.store.db import Store
+    from hero365.voice.speech.stt import HybridSTT, vocabulary_for
+    from hero365.voice.speech.stt.whisper import transcribe
+    from hero365.voice.speech.tts import EspeakTTS, PiperTTS
+
+    folder = Path(tempfile.mkdtemp(prefix="hero365-latency-"))
+    store = Store(Settings(database_url=f"sqlite+aiosqlite:///{folder / 'bench.db'}", redis_url=None),
+                  cache=MemoryCache(), clock=lambda: NOW)
+    await store.create_all()
+    info = await generate_demo(store, now=NOW)
+    async with store.uow(info.business_id) as uow:
+        jobs = await uow.jobs.between(NOW, NOW + timedelta(days=3))
+        overdue = await uow.invoices.overdue(NOW.date())
+    open_jobs = [j.number for j in jobs if j.status.value in ("scheduled", "in_progress")]
+    vocab = await vocabulary_for(store, info.business_id)
+    customers = [c for c in vocab.customers if len(c.split()) == 2][:6]
+    products = [p for p in vocab.products if len(p.split()) <= 3][:3] or ["water heater"]
+    commands = [
+        "what's on my schedule today",
+        f"tell me about job {open_jobs[0]}",
+        "which invoices are overdue",
+        f"check stock on {products[0]}",
+        f"what's the status of invoice {overdue[0].number if overdue else 1001}",
+        f"what's the phone number for {customers[0]}",
+        "what do i have tomorrow",
+        f"mark job {open_jobs[1]} as complete",
+        "what's my next appointment",
+        f"add a note to job {open_jobs[2]} the gate code is four four one two",
+        f"how do i reach {customers[1]}",
+        f"put job {open_jobs[3]} on hold",
+    ]
+    stt = HybridSTT(vocab)
+    transcribe(np.zeros(8000, np.int16))  # load Whisper and run it once: the first decode is slow
+    user_voice = PiperTTS()
+    agent_tts = user_voice if agent_voice == "piper" else EspeakTTS()
+    async for _ in agent_tts.synthesize("Okay."):
+        pass
+    world = World(store, info.business_id, info.owner_user_id, stt, agent_tts, commands)
+    for text in commands:
+        world.audio[text] = await say(user_voice, text, world.rate)
+    return world
+
+
+# ---------------------------------------------------------------- one session
+
+
+@dataclass
+class TurnResult:
+    text: str
+    heard: str = ""
+    v2v: float | None = None
+    processing: float | None = None
+    stages: dict[str, Any] = field(default_factory=dict)
+    turns: int = 0  # user turns committed for this utterance (more than one: it was cut off)
+
+
+class Talker:
+    """One voice session on the world's business: speaks utterances into it and measures each answer."""
+
+    def __init__(self, world: World, tuning: Any = None) -> None:
+        self.world = world
+        self.tuning = tuning
+
+    async def __aenter__(self) -> Talker:
+        from hero365.erp.services.businesses import actor_for
+        from hero365.voice.agents import agent_for
+        from hero365.voice.audio_session import DEFAULT_TURN, TurnTimeline, voice_session
+        from hero365.voice.speech.io import WavAudioInput, WavAudioOutput
+        from hero365.voice.state import SessionState
+
+        w = self.world
+        state = SessionState(store=w.store, actor=await actor_for(w.store, w.owner_user_id, w.business_id),
+                             channel="voice")
+        self.audio_in = WavAudioInput(realtime=True, keep_alive=True, out_rate=w.rate, trailing_silence=0.0,
+                                      leading_silence=0.0)
+        self.audio_out = WavAudioOutput(realtime=False)  # first-frame stamps are the same; no waiting out replies
+        self.session = voice_session(state, w.stt, w.tts, audio_in=self.audio_in, audio_out=self.audio_out,
+                                     tuning=self.tuning or DEFAULT_TURN)
+        self.timeline = TurnTimeline(self.session, w.stt)
+        await self.session.__aenter__()
+        agent = agent_for(state)
+        await self.session.start(agent)
+        await asyncio.wait_for(agent.ready.wait(), 10)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.audio_in.close()
+        await self.session.__aexit__(None, None, None)
+        await self.audio_out.aclose()
+
+    async def speak(self, text: str, pcm: np.ndarray | None = None, *, wait: float = 8.0) -> TurnResult:
+        """Say one utterance; return when the agent has answered (or `wait` seconds after it ended)."""
+        before_turns, before_segs = len(self.timeline.turns), len(self.audio_out.segments)
+        utt_index = len(self.audio_in.utterances)
+        self.audio_in.push(self.world.audio[text] if pcm is None else pcm, self.world.rate, trailing_silence=0.0)
+        u = self.audio_in.utterances[utt_index]
+        while True:  # the input task stamps the end of speech as it plays it
+            if u.speech_ended_at is not None:
+                break
+            await asyncio.sleep(0.02)
+        deadline = time.time() + wait
+        while time.time() < deadline:
+            answered = [s for s in self.audio_out.segments[before_segs:] if s.started_at >= u.speech_ended_at]
+            if answered and self.session.agent_state != "thinking":
+                await asyncio.sleep(0.8)  # room for a late second turn (a cut-off) to show up
+                break
+            await asyncio.sleep(0.02)
+        result = TurnResult(text, turns=len(self.timeline.turns) - before_turns)
+        answered = [s for s in self.audio_out.segments[before_segs:] if s.started_at >= u.speech_ended_at]
+        new_turns = self.timeline.turns[before_turns:]
+        if new_turns:
+            turn = new_turns[0]
+            result.heard = " | ".join(t.transcript for t in new_turns)
+            result.stages = {"stt": turn.stt_source, **{f"stt_{k}_ms": round(v) for k, v in turn.stt_ms.items()},
+                             "eou_ms": _ms(turn.eou_delay), "transcription_ms": _ms(turn.transcription_delay),
+                             "brain_ms": _ms(turn.llm_ttft), "tts_ttfb_ms": _ms(turn.tts_ttfb),
+                             "tools": turn.tool_calls}
+            if answered and turn.thinking_at:
+                result.processing = answered[0].started_at - turn.thinking_at
+        if answered:
+            result.v2v = answered[0].started_at - u.speech_ended_at
+        return result
+
+
+def _ms(x: float | None) -> int | None:
+    return None if x is None else round(x * 1000)
+
+
+def pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, round(q * (len(s) - 1)))] if s else float("nan")
+
+
+# ---------------------------------------------------------------- modes
+
+
+async def sequential(world: World, turns: int, verbose: bool = True) -> list[TurnResult]:
+    results = []
+    async with Talker(world) as talker:
+        for i in range(turns):
+            text = world.commands[i % len(world.commands)]
+            r = await talker.speak(text)
+            results.append(r)
+            if verbose:
+                v2v = f"{r.v2v * 1000:6.0f}" if r.v2v is not None else "   n/a"
+                proc = f"{r.processing * 1000:5.0f}" if r.processing is not None else "  n/a"
+                st = r.stages
+                print(f"{v2v} ms v2v {proc} ms proc | stt {st.get('stt')} {st.get('stt_sphinx_ms')}"
+                      f"/{st.get('stt_whisper_ms', '-')} ms, eou {st.get('eou_ms')}, brain {st.get('brain_ms')}, "
+                      f"tts {st.get('tts_ttfb_ms')} | {text!r} -> {r.heard!r}", file=sys.stderr)
+            await asyncio.sleep(0.5)
+    return results
+
+
+async def concurrent(world: World, sessions: int, duration: float) -> list[TurnResult]:
+    """N sessions, each saying a command every INTERVAL seconds (staggered), for `duration` seconds."""
+    results: list[TurnResult] = []
+
+    async def one(k: int) -> None:
+        async with Talker(world) as talker:
+            await asyncio.sleep(k * INTERVAL / sessions)
+            start, i = time.monotonic(), k
+            while time.monotonic() - start < duration:
+                began = time.monotonic()
+                results.append(await talker.speak(world.commands[i % len(world.commands)], wait=6.0))
+                i += 1
+                await asyncio.sleep(max(0.0, INTERVAL - (time.monotonic() - began)))
+
+    await asyncio.gather(*(one(k) for k in range(sessions)))
+    return results
+
+
+def summary(results: list[TurnResult], sessions: int) -> dict[str, Any]:
+    v2v = [r.v2v * 1000 for r in results if r.v2v is not None]
+    proc = [r.processing * 1000 for r in results if r.processing is not None]
+    fast = [r for r in results if r.stages.get("stt") == "sphinx"]
+    return {"bench": "voice_latency", "v2v_p50_ms": round(pct(v2v, 0.5)), "v2v_p95_ms": round(pct(v2v, 0.95)),
+            "processing_p50_ms": round(pct(proc, 0.5)), "processing_p95_ms": round(pct(proc, 0.95)),
+            "sessions": sessions, "turns": len(results), "answered": len(v2v),
+            "fast_path_share": round(len(fast) / max(1, len(results)), 2),
+            "v2v_fast_path_p50_ms": round(pct([r.v2v * 1000 for r in fast if r.v2v is not None], 0.5)),
+            "v2v_whisper_p50_ms": round(pct([r.v2v * 1000 for r in results
+                                             if r.v2v is not None and r.stages.get("stt") == "whisper"], 0.5)),
+            "load_avg": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()}
+
+
+# ---------------------------------------------------------------- turn-taking settings
+
+
+async def turn_sweep(world: World) -> dict[str, Any]:
+    """Multi-clause commands with pauses inside (0.3/0.5/0.8 s) and single-clause ones, per setting:
+    how often the turn was cut off at an inner pause, and the voice-to-voice latency of whole commands."""
+    from hero365.voice.audio_session import TurnTuning
+    from hero365.voice.speech.tts import PiperTTS
+
+    voice = PiperTTS()
+    clauses = [
+        ["create a job for maria garcia", "tomorrow at nine", "to fix the kitchen sink"],
+        ["add a note to job forty two", "the customer wants a quote", "for a new water heater"],
+        ["remind me to call the supplier", "tomorrow at two p m"],
+        ["reschedule the chen job", "to friday at ten"],
+    ]
+    multi: list[tuple[str, np.ndarray]] = []
+    for parts in clauses:
+        pcms = [await say(voice, p, world.rate) for p in parts]
+        for pause in (0.3, 0.5, 0.8):
+            gap = np.zeros(int(pause * world.rate), np.int16)
+            joined = np.concatenate([x for p in pcms for x in (p, gap)][:-1])
+            multi.append((f"{' / '.join(parts)} @{pause}", joined))
+    settings = {
+        "vad 0.25 / delay 0.3": TurnTuning(vad_min_silence=0.25, min_delay=0.3),
+        "vad 0.35 / delay 0.4": TurnTuning(vad_min_silence=0.35, min_delay=0.4),
+        "vad 0.35 / delay 0.6": TurnTuning(vad_min_silence=0.35, min_delay=0.6),
+        "vad 0.5 / delay 0.5": TurnTuning(vad_min_silence=0.5, min_delay=0.5),
+        "vad 0.5 / delay 0.8": TurnTuning(vad_min_silence=0.5, min_delay=0.8),
+        "model (TurnDetector) vad 0.35 / 0.4..3.0": TurnTuning(detector="model", vad_min_silence=0.35, min_delay=0.4),
+    }
+    singles = world.commands[:4]
+    out: dict[str, Any] = {}
+    for name, tuning in settings.items():
+        cut, by_pause, v2v = 0, {0.3: 0, 0.5: 0, 0.8: 0}, []
+        async with Talker(world, tuning) as talker:
+            for label, pcm in multi:
+                r = await talker.speak(label, pcm, wait=6.0)
+                split = r.turns > 1 or (r.v2v is None and r.turns == 0)
+                early = talker.timeline.turns and r.turns >= 1 and r.v2v is None
+                if split or early:
+                    cut += 1
+                    by_pause[float(label.rsplit("@", 1)[1])] += 1
+                await asyncio.sleep(1.5)
+            for text in singles:
+                r = await talker.speak(text, wait=6.0)
+                if r.v2v is not None:
+                    v2v.append(r.v2v * 1000)
+                await asyncio.sleep(0.5)
+        out[name] = {"cut_offs": f"{cut}/{len(multi)}", "cut_by_pause": {str(k): v for k, v in by_pause.items()},
+                     "v2v_p50_ms": round(pct(v2v, 0.5)) if v2v else None,
+                     "v2v_max_ms": round(max(v2v)) if v2v else None}
+        print(f"{name:<42} cut-offs {out[name]['cut_offs']:>6} {out[name]['cut_by_pause']}  "
+              f"v2v p50 {out[name]['v2v_p50_ms']} ms max {out[name]['v2v_max_ms']} ms", flush=True)
+    return out
+
+
+# ---------------------------------------------------------------- main
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    world = await build_world(args.voice)
+    print(f"# world ready in {time.perf_counter() - t0:.1f}s ({len(world.commands)} commands)", file=sys.stderr)
+    try:
+        if args.turn_sweep:
+            return {"bench": "voice_turn_sweep", "settings": await turn_sweep(world)}
+        if args.sweep:
+            best, rows = 0, []
+            for n in [int(x) for x in args.sweep_steps.split(",")]:
+                s = summary(await concurrent(world, n, args.duration), n)
+                rows.append(s)
+                print(f"sessions {n:>3}: v2v p50 {s['v2v_p50_ms']} p95 {s['v2v_p95_ms']} ms, processing p50 "
+                      f"{s['processing_p50_ms']} ms, answered {s['answered']}/{s['turns']}", flush=True)
+                if s["v2v_p95_ms"] < 1000 and s["answered"] == s["turns"]:
+                    best = n
+                else:
+                    break
+            return {**rows[0], "bench": "voice_latency", "sweep": rows, "max_sessions_p95_under_1s": best,
+                    "sessions": best}
+        if args.sessions > 1:
+            return summary(await concurrent(world, args.sessions, args.duration), args.sessions)
+        results = await sequential(world, args.turns)
+        s = summary(results, 1)
+        stages = [r.stages for r in results if r.stages]
+        for key in ("stt_sphinx_ms", "stt_whisper_ms", "eou_ms", "brain_ms", "tts_ttfb_ms"):
+            vals = [st[key] for st in stages if st.get(key) is not None]
+            if vals:
+                s[f"{key[:-3]}_p50_ms"] = round(statistics.median(vals))
+        return s
+    finally:
+        await world.store.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="8 turns in one session (under a minute)")
+    ap.add_argument("--turns", type=int, default=24, help="turns in the one-session run")
+    ap.add_argument("--sessions", type=int, default=1, help="concurrent sessions, a command each 10 s")
+    ap.add_argument("--duration", type=float, default=40.0, help="seconds each concurrent session talks")
+    ap.add_argument("--sweep", action="store_true", help="raise --sessions until v2v p95 reaches 1 s")
+    ap.add_argument("--sweep-steps", default="1,5,10,15,20,25,30,40")
+    ap.add_argument("--turn-sweep", action="store_true", help="compare turn-taking settings")
+    ap.add_argument("--voice", default="piper", choices=["piper", "espeak"], help="the agent's voice")
+    args = ap.parse_args()
+    if args.quick:
+        args.turns = 8
+    logging.basicConfig(level=logging.ERROR)
+    print(json.dumps(asyncio.run(main_async(args))))
+
+
+if __name__ == "__main__":
+    main()
