@@ -76,10 +76,26 @@ def _phones(p: str) -> tuple[str, ...]:
     return tuple(_STRESS.sub("", p).split())
 
 
+#: Pronunciations espeak-ng gave for words CMUdict lacks (a recogniser's odd spellings: "pecs", "jonson").
+_UNKNOWN: dict[str, tuple[str, ...]] = {}
+
+
+def _learn_unknown(words: list[str]) -> None:
+    """Pronounce the utterance's out-of-dictionary words, in one espeak-ng run (~20 ms), once each."""
+    table = cmudict()
+    missing = {w for w in words if w not in table and w not in _UNKNOWN and w.isalpha() and len(w) > 2}
+    if missing:
+        for word, prons in pronunciations(missing).items():
+            _UNKNOWN[word] = _phones(prons[0])
+        _word_phones.cache_clear()
+
+
 @functools.lru_cache(maxsize=50_000)
 def _word_phones(word: str) -> tuple[str, ...] | None:
     prons = cmudict().get(word)
-    return _phones(prons[0]) if prons else None
+    if prons:
+        return _phones(prons[0])
+    return _UNKNOWN.get(word)
 
 
 @dataclass
@@ -88,6 +104,9 @@ class Corrector:
 
     phrases: list[str]
     index: dict[int, list[tuple[tuple[str, ...], str]]] = field(default_factory=dict)
+    #: The phrases themselves, and the words of names and terms: what is already right stays as it is.
+    known: set[str] = field(default_factory=set)
+    name_words: set[str] = field(default_factory=set)
 
     @classmethod
     def build(cls, phrases: Iterable[str]) -> Corrector:
@@ -103,18 +122,28 @@ class Corrector:
                 phones.extend(_phones(prons[w][0]))
             else:
                 corrector.index.setdefault(len(phrase.split()), []).append((tuple(phones), phrase))
+        corrector.known = set(clean)
+        corrector.name_words = {w for p in clean for w in p.split() if w not in _COMMON}
         return corrector
 
     def correct(self, text: str) -> str:
         words = _WORD.findall(spoken_form(text).replace("-", " "))
+        _learn_unknown(words)
         out: list[str] = []
         i = 0
         while i < len(words):
+            exact = next((n for n in (3, 2, 1) if " ".join(words[i : i + n]) in self.known), 0)
+            if exact:  # a known name or term said right ("tom baker") is never swapped for a look-alike
+                out.extend(words[i : i + exact])
+                i += exact
+                continue
             best: tuple[float, int, str] | None = None
             for n in (3, 2, 1):
                 span = words[i : i + n]
-                if len(span) < n:
-                    continue
+                if len(span) < n or (n == 1 and span[0].removesuffix("s") in self.name_words):
+                    continue  # a word of a known name ("baker", "bakers") stays, but "tom bakker" may still match
+                if any(" ".join(span[j:k]) in self.known for j in range(1, n) for k in range(j + 1, n + 1)):
+                    continue  # "to raj patel" holds a name said right: it is matched as it is, "to" kept
                 phones = self._span_phones(span)
                 if phones is None:
                     continue

@@ -1,0 +1,167 @@
+"""Offline recognition: the domain model follows the business's names, sound-alike correction, and the hybrid
+recogniser's split between the fast domain path and Whisper (out-of-domain speech never becomes a command).
+
+Models load once per module; the recogniser is driven with Piper's voice (the natural offline voice).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+
+from hero365.voice.brain.nlu import parse
+from hero365.voice.speech.stt import HybridSTT, Vocabulary, vocabulary_for
+from hero365.voice.speech.stt.correct import Corrector, spoken_form
+from hero365.voice.speech.stt.g2p import cmudict, pronunciations
+from hero365.voice.speech.stt.hybrid import correction_phrases
+from hero365.voice.speech.stt.sphinx import DomainModel
+
+pytestmark = pytest.mark.timeout(300)
+
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=ZoneInfo("America/Chicago"))
+VOCAB = Vocabulary(customers=["Karen Johnson", "Maria Garcia", "Tom Baker", "Linda Chen", "Raj Patel"],
+                   products=["furnace filter", "pex coupling", "40 gallon water heater"],
+                   services=["drain cleaning"], technicians=["Rosa Villarreal"], businesses=["Hero Home Services"])
+
+
+@pytest.fixture(scope="module")
+def piper():  # type: ignore[no-untyped-def]
+    from hero365.voice.speech.tts import PiperTTS, piper_missing
+
+    if (reason := piper_missing()) is not None:
+        pytest.skip(reason)
+    return PiperTTS()
+
+
+@pytest.fixture(scope="module")
+def hybrid() -> HybridSTT:
+    pytest.importorskip("faster_whisper", reason="faster-whisper is not installed")
+    return HybridSTT(VOCAB)
+
+
+async def _say(engine, text: str) -> tuple[np.ndarray, int]:  # type: ignore[no-untyped-def]
+    parts = [np.frombuffer(ev.frame.data, dtype=np.int16) async for ev in engine.synthesize(text)]
+    return np.concatenate(parts), engine.sample_rate
+
+
+# ---------------------------------------------------------------- the domain model follows the data
+
+
+def test_domain_model_is_built_from_the_names_and_rebuilt_when_one_is_added() -> None:
+    model = DomainModel.build(VOCAB)
+    words = {line.split()[0].split("(")[0] for line in model.dict_path.read_text().splitlines()}
+    assert {"villarreal", "patel", "garcia", "pex"} <= words
+    assert "oyelaran" not in words
+    again = DomainModel.build(VOCAB)
+    assert again.digest == model.digest  # same data, same (cached) model
+    grown = Vocabulary(**{**VOCAB.__dict__, "customers": [*VOCAB.customers, "Ewa Oyelaran"]})
+    rebuilt = DomainModel.build(grown)
+    assert rebuilt.digest != model.digest and rebuilt.lm_path != model.lm_path
+    assert "oyelaran" in rebuilt.dict_path.read_text()
+    assert "oyelaran" in rebuilt.lm_path.read_text()
+
+
+async def test_vocabulary_comes_from_the_business(world) -> None:  # type: ignore[no-untyped-def]
+    from hero365.erp.services import contacts
+
+    async with world.store.uow(world.business_id) as uow:
+        await contacts.create_contact(uow, world.owner, "Ewa Oyelaran", "512-555-0199")
+    vocab = await vocabulary_for(world.store, world.business_id)
+    assert "Ewa Oyelaran" in vocab.customers
+    assert "pex tubing" in vocab.products and "drain cleaning" in vocab.services
+    assert "Tina Tech" in vocab.technicians and vocab.businesses == ["Hero Plumbing"]
+
+
+def test_g2p_pronounces_a_name_missing_from_cmudict() -> None:
+    assert "oyelaran" not in cmudict()
+    phones = pronunciations({"oyelaran", "johnson"})
+    assert phones["johnson"] == cmudict()["johnson"]
+    new = phones["oyelaran"][0].split()
+    assert len(new) >= 6 and {"OY", "L", "R", "N"} <= set(new)  # sounds, not spelled-out letters
+
+
+# ---------------------------------------------------------------- written forms and sound-alikes
+
+
+@pytest.fixture(scope="module")
+def corrector() -> Corrector:
+    return Corrector.build(correction_phrases(Vocabulary(**{**VOCAB.__dict__,
+                                                           "customers": [*VOCAB.customers, "Sam Taylor"]})))
+
+
+def test_spoken_form_undoes_writing_conventions() -> None:
+    assert spoken_form("Bill them $1,200 at 3.30pm, 80% done") == "bill them 1200 dollars at 3:30 pm, 80 percent done"
+    assert spoken_form("9am tomorrow, p.m. later") == "9 am tomorrow, pm later"
+
+
+@pytest.mark.parametrize(("heard", "meant"), [
+    ("send the in voice to the garcia job", "send the invoice to the garcia job"),
+    ("check the bill for the tailors", "check the bill for the taylor"),  # Sam Taylor's surname
+    ("create a job for tom bakker", "create a job for tom baker"),
+    ("put in an order for a dozen pecs couplings", "put in an order for a dozen pex couplings"),
+    ("call linda chan", "call linda chen"),
+])
+def test_corrector_snaps_sound_alikes_onto_the_vocabulary(corrector: Corrector, heard: str, meant: str) -> None:
+    assert corrector.correct(heard) == meant
+
+
+@pytest.mark.parametrize("sentence", [
+    "the dog is friendly",
+    "my daughter loves painting horses in the garden",
+    "what's on my schedule today",
+    "i need to create a job for tom baker",  # a right name is never swapped for a look-alike ("breaker")
+    "tell me about job 42",
+    "send a payment reminder to raj patel",  # the name is matched as said: "to" is not swallowed into it
+])
+def test_corrector_leaves_ordinary_sentences_alone(corrector: Corrector, sentence: str) -> None:
+    assert corrector.correct(sentence) == sentence
+
+
+# ---------------------------------------------------------------- the hybrid recogniser
+
+
+async def test_a_spoken_command_is_recognised_on_the_fast_path(hybrid: HybridSTT, piper) -> None:  # type: ignore[no-untyped-def]
+    pcm, rate = await _say(piper, "Mark job 42 as complete.")
+    result = await hybrid.transcribe(pcm, rate)
+    print(f"\n{result.source}: {result.text!r} (sphinx {result.sphinx.confidence:.2f}) {result.timings_ms}")
+    assert result.source == "sphinx" and result.text == "mark job forty two as complete"
+    p = parse(result.text, "personal", NOW)
+    assert (p.intent, p.slots) == ("update_job_status", {"job": 42, "status": "completed"})
+
+
+async def test_a_customer_name_is_recognised(hybrid: HybridSTT, piper) -> None:  # type: ignore[no-untyped-def]
+    pcm, rate = await _say(piper, "Send a payment reminder to Raj Patel.")
+    result = await hybrid.transcribe(pcm, rate)
+    print(f"\n{result.source}: {result.text!r} (whisper {result.whisper_text!r}) {result.timings_ms}")
+    p = parse(result.text, "personal", NOW)
+    assert p.intent == "send_invoice_reminder" and p.slots.get("customer") == "raj patel"
+
+
+async def test_out_of_vocabulary_speech_goes_to_whisper_not_into_a_command(hybrid: HybridSTT, piper) -> None:  # type: ignore[no-untyped-def]
+    pcm, rate = await _say(piper, "My daughter loves painting horses in the garden.")
+    result = await hybrid.transcribe(pcm, rate)
+    print(f"\n{result.source}: {result.text!r}; the domain model alone heard {result.sphinx.text!r} "
+          f"({result.sphinx.confidence:.2f})")
+    assert result.source == "whisper"
+    assert not hybrid.confident(result.sphinx)
+    assert "horses" in result.text and "garden" in result.text
+    assert parse(result.text, "personal", NOW).intent == "out_of_scope"
+
+
+async def test_phone_band_audio_is_recognised(hybrid: HybridSTT, piper) -> None:  # type: ignore[no-untyped-def]
+    from hero365.voice.speech.audio import phone_band
+
+    pcm, rate = await _say(piper, "What's on my schedule tomorrow?")
+    result = await hybrid.transcribe(phone_band(pcm, rate), 8000)  # 8 kHz in: upsampled for pocketsphinx
+    assert parse(result.text, "personal", NOW).intent == "get_schedule"
+
+
+async def test_silence_and_noise_give_no_command(hybrid: HybridSTT) -> None:
+    from hero365.voice.speech.audio import road_noise
+
+    assert (await hybrid.transcribe(np.zeros(16000, np.int16), 16000)).text.strip(" .") == ""
+    noisy = await hybrid.transcribe(road_noise(16000, 16000) // 8, 16000)
+    assert parse(noisy.text, "personal", NOW).intent == "out_of_scope"
