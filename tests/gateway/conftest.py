@@ -134,12 +134,9 @@ async def job_one(world, customers) -> int:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-async def voice_app(make_app) -> Any:  # type: ignore[no-untyped-def]
-    from speech import WhisperSTT  # tests/gateway/speech.py
-
-    stt = WhisperSTT()
-    application = make_app(stt_factory=lambda: stt, tts="espeak")
-    application.state.test_stt = stt
+async def voice_app(make_app: Callable[..., Any]) -> AsyncIterator[Any]:
+    """The app with speech: the project's recogniser (make_stt, tuned to the business's names), VAD, espeak TTS."""
+    application = make_app(stt_factory=True, tts="espeak")
     async with application.router.lifespan_context(application):
         yield application
 

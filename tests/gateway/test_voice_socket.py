@@ -1,6 +1,7 @@
 """The built-in audio channel end to end without a browser: a recorded command streamed as 16 kHz PCM over
-the WebSocket into a server-side AgentSession (VAD, a real recogniser, the local brain, espeak TTS); the
-transcript, the tool call and the reply come back as events, the agent's voice as PCM, and the row changes."""
+the WebSocket into a server-side AgentSession (offline VAD, the project's recogniser make_stt, the local
+brain, espeak TTS); the transcript, the tool call and the reply come back as events, the agent's voice as PCM,
+and the row changes."""
 
 from __future__ import annotations
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -28,25 +29,30 @@ log = logging.getLogger("hero365.gateway")
 STATIC = Path(__file__).parent / "static"
 
 
-def default_stt_factory(settings: Settings) -> Callable[[], Any] | None:
-    """The project's offline recogniser (`voice.speech.stt.make_stt`) when it is there; else no speech input."""
+def default_stt_factory(settings: Settings, store: Store) -> Callable[[Any], Awaitable[Any]] | None:
+    """The project's offline recogniser (`voice.speech.stt.make_stt`), tuned to the member's business's names
+    (its contacts, products, team); None (speech input off, said so on the page) where it isn't installed."""
     try:
-        from ..voice.speech.stt import make_stt  # type: ignore[attr-defined]
-    except ImportError:
-        log.warning("No speech recogniser (hero365.voice.speech.stt.make_stt) is available: the web page's "
-                    "microphone is off; the text box works.")
+        from ..voice.speech.stt import make_stt, vocabulary_for
+    except ImportError as exc:
+        log.warning("No speech recogniser (%s): the web page's microphone is off; the text box works.", exc)
         return None
-    return lambda: make_stt(settings)
+
+    async def make(actor: Any) -> Any:
+        vocab = await vocabulary_for(store, actor.business_id)
+        return await asyncio.to_thread(make_stt, settings, vocab)  # builds (or reuses) the domain model
+
+    return make
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None, *,
                stt_factory: Callable[[], Any] | bool | None = True, limiter: RateLimiter | None = None) -> FastAPI:
     """The gateway app. A store passed in stays the caller's (not closed here); `stt_factory=True` picks the
-    project's recogniser, None turns speech input off, a callable supplies one (tests)."""
+    project's recogniser, None turns speech input off, a callable `(actor) -> STT` (or awaitable) supplies one."""
     settings = settings or get_settings()
     owns_store = store is None
     store = store or Store(settings)
-    stt = default_stt_factory(settings) if stt_factory is True else stt_factory or None
+    stt = default_stt_factory(settings, store) if stt_factory is True else stt_factory or None
     gw = Gateway(settings=settings, store=store, tokens=TokenService(settings),
                  audit=AuditLog(store.engine, store.clock),
                  limiter=limiter or make_rate_limiter(settings.redis_url),

@@ -9,6 +9,9 @@ Wire protocol (one socket per session):
   `tool` (each tool call: name, arguments, what it said, error, proposed), `pending` (the change waiting for
   a yes, or null), `state`, `audio_start` {sample_rate} / `audio_end` / `audio_clear` (barge-in), `error`;
   and the agent's speech as binary int16 mono PCM at the announced rate, for WebAudio to play.
+
+The session itself is `voice.audio_session.voice_session` (offline VAD turns, barge-in, backchannel filter)
+with these two I/O objects attached.
 """
 
 from __future__ import annotations
@@ -174,21 +177,6 @@ def event_forwarder(session: Any, state: Any, emit: Callable[[dict[str, Any]], N
     session.on("conversation_item_added", item_added)
     session.on("function_tools_executed", tools_done)
     session.on("agent_state_changed", agent_state)
-
-
-def voice_session(state: Any, settings: Any, stt: Any, vad: Any, tts: Any) -> Any:
-    """An AgentSession for the web: the member's brain, this STT/VAD/TTS, VAD turns (press-to-talk ends them)."""
-    from livekit.agents import AgentSession
-
-    from ..voice.session import make_brain
-
-    holder: list[Any] = []
-    brain = make_brain(lambda: holder[0].userdata, settings)
-    session: Any = AgentSession(llm=brain, stt=stt, vad=vad, tts=tts, userdata=state,
-                                turn_handling={"turn_detection": "vad", "endpointing": {"min_delay": 0.3},
-                                               "preemptive_generation": {"enabled": False}})
-    holder.append(session)
-    return session
 
 
 def dumps(event: dict[str, Any]) -> str:

@@ -50,7 +50,6 @@ async def test_the_page_speaks_and_types_to_the_agent(voice_server, voice_app, w
         assert "Job" in reply
         async with world.store.uow(world.business_id) as uow:
             assert (await uow.jobs.by_number(job_one)).status == JobStatus.COMPLETED
-        assert voice_app.state.test_stt.heard, "the recogniser heard the browser's microphone"
 
         # --- the text box: a proposal, shown as pending, confirmed with the Yes button
         await page.type("#text", "create a job for maria garcia to replace the water heater friday at 10")

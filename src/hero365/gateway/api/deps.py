@@ -33,8 +33,9 @@ class Gateway:
     audit: AuditLog
     limiter: RateLimiter
     sessions: SessionRegistry
-    #: Builds the speech recogniser for a voice session (None: speech input is not set up here).
-    stt_factory: Callable[[], Any] | None = None
+    #: Builds the speech recogniser for a member's voice session: `(actor) -> STT` or an awaitable of one
+    #: (None: speech input is not set up here).
+    stt_factory: Callable[[Actor], Any] | None = None
     #: (user_id, business_id) -> (Actor, expires at): members are re-read every few seconds, not per request.
     actor_cache: dict[tuple[int, int], tuple[Actor, float]] | None = None
     #: Speech parts shared by this process's voice sessions (the VAD and TTS models load once).

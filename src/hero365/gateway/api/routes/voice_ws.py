@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import json
 import logging
 from typing import Annotated, Any
@@ -22,7 +23,7 @@ from ...errors import ApiError
 from ...ratelimit import limits_for
 from ...sessions import LiveSession, SessionFull
 from ...turns import open_agent
-from ...voice_channel import SocketAudioInput, SocketAudioOutput, dumps, event_forwarder, voice_session
+from ...voice_channel import SocketAudioInput, SocketAudioOutput, dumps, event_forwarder
 from ..deps import Gateway, resolve_actor
 from ..schemas import SESSION_ID
 
@@ -41,15 +42,21 @@ def _origin_ok(ws: WebSocket, gw: Gateway) -> bool:
 
 
 async def _speech(gw: Gateway) -> dict[str, Any]:
-    """The process's VAD and TTS (loaded on first use, in a thread: model files)."""
+    """The process's VAD and TTS (loaded once, in a thread: model files), shared by its voice sessions."""
     if gw.speech is None:
-        from livekit.agents import inference
-
+        from ....voice.audio_session import make_vad
         from ....voice.speech.tts import make_tts
 
-        vad, tts = await asyncio.gather(asyncio.to_thread(inference.VAD), asyncio.to_thread(make_tts, gw.settings))
+        vad, tts = await asyncio.gather(asyncio.to_thread(make_vad), asyncio.to_thread(make_tts, gw.settings))
         gw.speech = {"vad": vad, "tts": tts}
     return gw.speech
+
+
+async def _recogniser(gw: Gateway, actor: Any) -> Any:
+    if gw.stt_factory is None:
+        return None
+    made = gw.stt_factory(actor)
+    return await made if inspect.isawaitable(made) else made
 
 
 @router.websocket("/api/v1/voice-agents/personal/ws")
@@ -107,6 +114,7 @@ async def voice_socket(ws: WebSocket, token: Annotated[str, Query(max_length=819
 
 
 async def _run(ws: WebSocket, gw: Gateway, live: LiveSession, actor: Any) -> None:
+    from ....voice.audio_session import voice_session
     from ....voice.state import SessionState
 
     outgoing: asyncio.Queue[str | bytes | None] = asyncio.Queue()
@@ -134,9 +142,9 @@ async def _run(ws: WebSocket, gw: Gateway, live: LiveSession, actor: Any) -> Non
     live.state = SessionState(store=gw.store, actor=actor, channel="web", session_id=live.id, driving=driving)
     try:
         speech = await _speech(gw)
-        stt = gw.stt_factory() if gw.stt_factory is not None else None
-        session = voice_session(live.state, gw.settings, stt, speech["vad"], speech["tts"])
-        session.input.audio, session.output.audio = mic, speaker
+        stt = await _recogniser(gw, actor)
+        session = voice_session(live.state, stt, speech["tts"], speech["vad"], audio_in=mic, audio_out=speaker,
+                                settings=gw.settings)
         event_forwarder(session, live.state, emit)
 
         async def on_close() -> None:
