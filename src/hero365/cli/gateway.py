@@ -88,10 +88,11 @@ def serve(port: int = typer.Option(8000, "--port", min=1, max=65535),
 
     tok = demo_token()
     console.rule("[bold]Hero365 Voice gateway[/bold]")
-    console.print(f"Web voice page: [bold]{web}/voice[/bold]   API docs: {web}/docs")
-    if tok:
-        console.print(f"Demo owner's token (paste it into the page, or open the link):\n{tok}")
-        console.print(f"[dim]{web}/voice?token={tok}[/dim]")
+    console.print(f"Web voice page: [bold]{web}/voice[/bold]   API docs: {web}/docs", soft_wrap=True)
+    if tok:  # plain prints: a token wrapped across lines can't be pasted
+        console.print("Demo owner's token (paste it into the page, or open the link):")
+        print(tok)
+        print(f"{web}/voice?token={tok}", flush=True)
     uvicorn.run(create_app(get_settings()), host=host, port=port, access_log=False, log_level="info",
                 ws_max_size=1 << 20)
 
