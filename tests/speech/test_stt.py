@@ -99,6 +99,7 @@ def test_spoken_form_undoes_writing_conventions() -> None:
 
 @pytest.mark.parametrize(("heard", "meant"), [
     ("send the in voice to the garcia job", "send the invoice to the garcia job"),
+    ("which end voices are overdue", "which invoices are overdue"),  # under CMUdict's second "voices"
     ("check the bill for the tailors", "check the bill for the taylor"),  # Sam Taylor's surname
     ("create a job for tom bakker", "create a job for tom baker"),
     ("put in an order for a dozen pecs couplings", "put in an order for a dozen pex couplings"),

@@ -194,13 +194,13 @@ async def _console_entry(ctx: Any) -> None:
     """LiveKit job entrypoint for console mode: our offline models, the demo business, the real tools."""
     from ..erp.store.db import Store
     from ..voice.agents import agent_for
-    from ..voice.audio_session import voice_session
+    from ..voice.audio_session import TurnTuning, voice_session
 
     await ctx.connect()
     store = Store()
     state = await _state(store, _CONSOLE.get("business"), _CONSOLE.get("caller"))
     stt, tts, _ = await speech_models(store, state)
-    session = voice_session(state, stt, tts)
+    session = voice_session(state, stt, tts, tuning=TurnTuning(aec_warmup=3.0))  # a loudspeaker echoes
     ctx.add_shutdown_callback(store.close)
     await session.start(agent_for(state), room=ctx.room)
 

@@ -66,6 +66,10 @@ class TurnTuning:
     interrupt_min_duration: float = 0.5  # user speech over the agent that pauses it
     false_interruption_timeout: float = 1.0  # silence after which a non-turn (backchannel, noise) resumes it
     filter_backchannels: bool = True
+    #: LiveKit ignores the user for the agent's first 3 s of speech while a loudspeaker's echo canceller
+    #: settles. WAV, WebSocket and phone I/O have no acoustic echo path: None hears the user at once (a
+    #: "stop" 1 s into the first reply was lost otherwise). The microphone console keeps 3 s.
+    aec_warmup: float | None = None
 
     def turn_handling(self) -> dict[str, Any]:
         detection: Any = "vad" if self.detector == "vad" else inference.TurnDetector()
@@ -134,6 +138,7 @@ def voice_session(state: SessionState, stt_engine: stt.STT, tts_engine: tts.TTS,
     session: AgentSession[SessionState] = AgentSession(
         stt=heard, llm=brain, tts=tts_engine, vad=vad_engine or make_vad(tuning), userdata=state,
         turn_handling=tuning.turn_handling(),  # type: ignore[typeddict-item]
+        aec_warmup_duration=tuning.aec_warmup,
     )
     holder.append(session)
     if audio_in is not None:

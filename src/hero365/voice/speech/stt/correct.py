@@ -88,6 +88,15 @@ def _learn_unknown(words: list[str]) -> None:
         for word, prons in pronunciations(missing).items():
             _UNKNOWN[word] = _phones(prons[0])
         _word_phones.cache_clear()
+        _word_variants.cache_clear()
+
+
+@functools.lru_cache(maxsize=50_000)
+def _word_variants(word: str) -> tuple[tuple[str, ...], ...]:
+    prons = cmudict().get(word)
+    if prons:
+        return tuple(_phones(p) for p in prons[:3])
+    return (_UNKNOWN[word],) if word in _UNKNOWN else ()
 
 
 @functools.lru_cache(maxsize=50_000)
@@ -144,14 +153,14 @@ class Corrector:
                     continue  # a word of a known name ("baker", "bakers") stays, but "tom bakker" may still match
                 if any(" ".join(span[j:k]) in self.known for j in range(1, n) for k in range(j + 1, n + 1)):
                     continue  # "to raj patel" holds a name said right: it is matched as it is, "to" kept
-                phones = self._span_phones(span)
-                if phones is None:
+                variants = self._span_variants(span)
+                if not variants:
                     continue
                 for target_n in {n, max(1, n - 1), n + 1}:
                     for target, phrase in self.index.get(target_n, []):
                         if phrase == " ".join(span):
                             continue
-                        score = _closeness(phones, target)
+                        score = max(_closeness(phones, target) for phones in variants)
                         if score >= _threshold(span, phrase) and (best is None or score > best[0]):
                             best = (score, n, phrase)
             if best is not None and not (best[1] == 1 and words[i] in self.phrases):
@@ -161,6 +170,18 @@ class Corrector:
                 out.append(words[i])
                 i += 1
         return " ".join(out)
+
+    @staticmethod
+    def _span_variants(span: list[str]) -> list[tuple[str, ...]]:
+        """The span's sounds under each dictionary pronunciation of its words ("voices" ends in AH Z or IH Z:
+        only the second is one slip from "invoices"), at most 8 combinations."""
+        combos: list[tuple[str, ...]] = [()]
+        for w in span:
+            prons = _word_variants(w)
+            if not prons:
+                return []
+            combos = [c + p for c in combos for p in prons][:8]
+        return combos
 
     @staticmethod
     def _span_phones(span: list[str]) -> tuple[str, ...] | None:
