@@ -69,7 +69,7 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_input_makes_the_gateway_fail(case: Any, live_api: dict[str, Any]) -> None:
     # a real member's token, so generated input reaches validation and the agent (bad tokens: test_auth.py)
     headers = {**(case.headers or {}), **live_api["headers"]}

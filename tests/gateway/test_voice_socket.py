@@ -76,32 +76,35 @@ async def test_a_spoken_command_changes_the_job_and_is_answered_in_voice(
         assert job.status == JobStatus.COMPLETED
 
 
-async def test_a_typed_turn_over_the_socket_and_a_bad_event(voice_server, world, job_one, token) -> None:
+async def test_typed_turns_over_the_socket_without_a_recogniser(server, world, job_one, token) -> None:
+    """An app with no speech recogniser says so on the socket, and typed turns still work (spoken back)."""
     import websockets
 
-    async with websockets.connect(f"ws://{voice_server}{SOCKET}?token={token(world.owner)}") as ws:
-        await _collect(ws, lambda ev: ev[-1]["type"] == "ready")
+    async with websockets.connect(f"ws://{server}{SOCKET}?token={token(world.owner)}") as ws:
+        ready, _ = await _collect(ws, lambda ev: ev[-1]["type"] == "ready")
+        assert ready[-1]["speech_input"] is False
         await ws.send("not json")
         await ws.send(json.dumps({"type": "text", "text": f"tell me about job {job_one}"}))
         events, _ = await _collect(ws, lambda ev: any(e["type"] == "message" and e["role"] == "assistant"
                                                       for e in ev))
+    assert any(e["type"] == "error" and "Speech recognition is not set up" in e["message"] for e in events)
     assert any(e["type"] == "error" and "JSON" in e["message"] for e in events)
     assert any(e["type"] == "tool" and e["name"] == "get_job_details" for e in events), events
 
 
-async def test_the_socket_needs_a_valid_token(voice_server) -> None:
+async def test_the_socket_needs_a_valid_token(server) -> None:
     import websockets
 
-    async with websockets.connect(f"ws://{voice_server}{SOCKET}?token=nope") as ws:
+    async with websockets.connect(f"ws://{server}{SOCKET}?token=nope") as ws:
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await ws.recv()
     assert closed.value.rcvd.code == 4401
 
 
-async def test_the_socket_refuses_a_foreign_origin(voice_server, world, token) -> None:
+async def test_the_socket_refuses_a_foreign_origin(server, world, token) -> None:
     import websockets
 
-    url = f"ws://{voice_server}{SOCKET}?token={token(world.owner)}"
+    url = f"ws://{server}{SOCKET}?token={token(world.owner)}"
     async with websockets.connect(url, origin="http://evil.example") as ws:
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await ws.recv()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import inspect
 import json
 import logging
@@ -114,7 +115,7 @@ async def voice_socket(ws: WebSocket, token: Annotated[str, Query(max_length=819
 
 
 async def _run(ws: WebSocket, gw: Gateway, live: LiveSession, actor: Any) -> None:
-    from ....voice.audio_session import voice_session
+    from ....voice.audio_session import DEFAULT_TURN, voice_session
     from ....voice.state import SessionState
 
     outgoing: asyncio.Queue[str | bytes | None] = asyncio.Queue()
@@ -143,8 +144,10 @@ async def _run(ws: WebSocket, gw: Gateway, live: LiveSession, actor: Any) -> Non
     try:
         speech = await _speech(gw)
         stt = await _recogniser(gw, actor)
+        # no recogniser: typed turns only, and nothing to filter backchannels from
+        tuning = DEFAULT_TURN if stt is not None else dataclasses.replace(DEFAULT_TURN, filter_backchannels=False)
         session = voice_session(live.state, stt, speech["tts"], speech["vad"], audio_in=mic, audio_out=speaker,
-                                settings=gw.settings)
+                                tuning=tuning, settings=gw.settings)
         event_forwarder(session, live.state, emit)
 
         async def on_close() -> None:
