@@ -203,19 +203,20 @@ class Invoices(Numbered[Invoice]):
         from datetime import timedelta
 
         bid = self.s.info["business_id"]
-        lines = (sa.select(t.invoice_lines.c.invoice_id,
-                           sa.func.sum(sa.func.round(t.invoice_lines.c.quantity * t.invoice_lines.c.unit_price_cents))
-                           .label("subtotal"))
-                 .where(t.invoice_lines.c.business_id == bid).group_by(t.invoice_lines.c.invoice_id).subquery())
-        paid = (sa.select(t.payments.c.invoice_id, sa.func.sum(t.payments.c.amount_cents).label("paid"))
-                .where(t.payments.c.business_id == bid).group_by(t.payments.c.invoice_id).subquery())
         c = t.invoices.c
+        due = (sa.select(c.id).where(c.business_id == bid,
+                                     c.status.in_([InvoiceStatus.SENT.value, InvoiceStatus.PARTIALLY_PAID.value]),
+                                     c.due_date < today - timedelta(days=min_days)))
+        il, pay = t.invoice_lines.c, t.payments.c
+        line_total = sa.func.round(il.quantity * il.unit_price_cents)
+        lines = (sa.select(il.invoice_id, sa.func.sum(line_total).label("subtotal"))
+                 .where(il.invoice_id.in_(due)).group_by(il.invoice_id).subquery())  # only the past-due ones
+        paid = (sa.select(pay.invoice_id, sa.func.sum(pay.amount_cents).label("paid"))
+                .where(pay.invoice_id.in_(due)).group_by(pay.invoice_id).subquery())
         stmt = (sa.select(c.id, c.number, c.contact_id, c.title, c.due_date, c.tax_rate_bp,
                           sa.func.coalesce(lines.c.subtotal, 0), sa.func.coalesce(paid.c.paid, 0))
                 .outerjoin(lines, lines.c.invoice_id == c.id).outerjoin(paid, paid.c.invoice_id == c.id)
-                .where(c.business_id == bid,
-                       c.status.in_([InvoiceStatus.SENT.value, InvoiceStatus.PARTIALLY_PAID.value]),
-                       c.due_date < today - timedelta(days=min_days))
+                .where(c.id.in_(due))
                 .order_by(c.due_date, c.number))
         out = []
         for id_, number, contact_id, title, due, rate, subtotal, paid_cents in (await self.s.execute(stmt)).all():
