@@ -3,10 +3,14 @@
 `voice_session(state, stt, tts)` builds the same AgentSession a LiveKit worker runs (same brain, agents and
 tools), with turn-taking settings chosen by measurement (bench/voice_latency.py --turn-sweep):
 
-- End of turn comes from the VAD (`inference.VAD()`, Silero run by livekit-local-inference, offline): the
-  turn ends MIN_SILENCE after the last speech, or ENDPOINT_DELAY after it when the transcript is early. The
-  end-of-turn model (`inference.TurnDetector()`) scored our synthetic voices' finished commands as unfinished
-  and waited its full max delay; it stays an option (`TurnTuning(detector="model")`), not the default.
+- End of turn comes from the VAD (`inference.VAD()`, Silero run by livekit-local-inference, offline): a
+  speech segment ends after 0.5 s of silence, is transcribed, and the turn is committed when the transcript
+  is in (and at least 0.5 s after the last speech). Measured on commands spoken with pauses inside them
+  (0.3/0.5/0.8 s; `bench/voice_latency.py --turn-sweep`): 0.25 s cut 6/12 turns, 0.35 s 4/12 (half the
+  0.5 s pauses), 0.5 s 2/12 (only 0.8 s pauses), 0.5 s + 0.8 s delay 1/12 at ~150 ms more on every turn.
+  A cut turn is not lost: the brain asks for what is missing and the rest of the sentence answers it.
+  The end-of-turn model (`inference.TurnDetector()`) cut 2/12 but scored finished commands as unfinished and
+  waited its max delay (v2v p50 3.2 s vs 1.7 s); it stays an option (`TurnTuning(detector="model")`).
 - Barge-in: speech of INTERRUPT_MIN_DURATION over the agent pauses its audio; a real transcript then stops it
   and starts the user's turn (VAD interruption, not the hosted "adaptive" detector).
 - Backchannels ("uh huh", "okay", "right") said while the agent is talking are dropped by
@@ -58,10 +62,10 @@ class TurnTuning:
     """Turn-taking knobs (seconds). Defaults are the measured choice; see the module docstring."""
 
     detector: Literal["vad", "model"] = "vad"
-    vad_min_silence: float = 0.35  # silence that ends a VAD speech segment
+    vad_min_silence: float = 0.5  # silence that ends a VAD speech segment (and, with the STT time, the turn)
     vad_activation: float = 0.5
     vad_min_speech: float = 0.05
-    min_delay: float = 0.4  # end-of-turn wait after the last speech (the transcript usually lands later)
+    min_delay: float = 0.5  # end-of-turn wait after the last speech (the transcript usually lands later)
     max_delay: float = 3.0  # the turn model's ceiling on "not finished yet"
     interrupt_min_duration: float = 0.5  # user speech over the agent that pauses it
     false_interruption_timeout: float = 1.0  # silence after which a non-turn (backchannel, noise) resumes it
