@@ -37,6 +37,7 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 GOLD = REPO.parent / "shared" / "nlu" / "commands.jsonl"
+SCORER = GOLD.parent / "score.py"
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=ZoneInfo("America/Chicago"))
 CACHE = Path(tempfile.gettempdir()) / "hero365-speech-bench"
 CONDITIONS = ("clean", "noisy", "phone")
@@ -115,13 +116,13 @@ def pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, round(q * (len(s) - 1)))]
 
 
-def score(gold: Path, rows: list[dict[str, Any]], preds: list[dict[str, Any]]) -> dict[str, Any]:
+def score(scorer: Path, rows: list[dict[str, Any]], preds: list[dict[str, Any]]) -> dict[str, Any]:
     """../shared/nlu/score.py --json on these rows and predictions."""
     with tempfile.TemporaryDirectory() as d:
         g, p = Path(d) / "gold.jsonl", Path(d) / "pred.jsonl"
         g.write_text("".join(json.dumps(r) + "\n" for r in rows))
         p.write_text("".join(json.dumps(x) + "\n" for x in preds))
-        out = subprocess.run([sys.executable, str(gold.parent / "score.py"), str(g), str(p), "--json"],
+        out = subprocess.run([sys.executable, str(scorer), str(g), str(p), "--json"],
                              capture_output=True, text=True, check=False)
     if not out.stdout.strip():
         raise SystemExit(f"score.py failed: {out.stderr}")
@@ -175,7 +176,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         p = parse(text, agent, NOW, names=lexicon)
         return {"intent": p.intent, "slots": p.slots}
 
-    text_score = score(args.gold, rows, [predict(r["text"], r.get("agent", "personal")) for r in rows])
+    text_score = score(args.scorer, rows, [predict(r["text"], r.get("agent", "personal")) for r in rows])
     results: dict[str, dict[str, dict[str, Any]]] = {}
     details = args.details.open("w") if args.details else None
     for voice in voices:
@@ -200,7 +201,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                                               "sphinx_conf": round(res.sphinx.confidence, 3),
                                               "whisper": res.whisper_text, "gold_intent": row["intent"],
                                               "gold_slots": row["slots"], **pred}) + "\n")
-            s = score(args.gold, rows, preds)
+            s = score(args.scorer, rows, preds)
             results.setdefault(voice, {})[cond] = {
                 "full_match": s["full_match"], "intent_accuracy": s["intent_accuracy"], "slot_f1": s["slot_f1"],
                 "wer": round(edits / max(1, words), 4), "fast_path": round(fast / len(rows), 4),
@@ -257,6 +258,7 @@ def report(out: dict[str, Any]) -> dict[str, Any]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--gold", type=Path, default=GOLD, help="labelled utterances (commands.jsonl format)")
+    ap.add_argument("--scorer", type=Path, default=SCORER, help="the scoring script (score.py)")
     ap.add_argument("--quick", action="store_true", help="Piper only, every other utterance (>= 80)")
     ap.add_argument("--voices", default="piper,espeak", help="comma-separated: piper, espeak")
     ap.add_argument("--details", type=Path, help="write one JSON line per recognised utterance here")
