@@ -18,7 +18,7 @@ import pytest
 
 from hero365.erp.domain.jobs import JobStatus
 from hero365.voice.agents import agent_for
-from hero365.voice.audio_session import BackchannelFilter, TurnTimeline, is_backchannel, voice_session
+from hero365.voice.audio_session import StreamingHybridSTT, TurnTimeline, is_backchannel, voice_session
 from hero365.voice.brain.nlu import parse
 from hero365.voice.speech.io import WavAudioInput, WavAudioOutput
 from hero365.voice.speech.stt import HybridSTT, Vocabulary, vocabulary_for
@@ -158,7 +158,7 @@ async def test_a_backchannel_does_not_cancel_the_agents_turn(world, hybrid, pipe
         audio_in.push(pcm, rate, trailing_silence=0.0)
         assert await _until(lambda: handle.done(), 40)
         first = audio_out.segments[0]
-        assert isinstance(session.stt, BackchannelFilter)
+        assert isinstance(session.stt, StreamingHybridSTT)
         print(f"\n{backchannel!r}: dropped {session.stt.dropped}, false interruptions {timeline.false_interruptions}"
               f", played {first.played:.1f} of {first.pushed:.1f} s")
         assert not handle.interrupted and not first.interrupted

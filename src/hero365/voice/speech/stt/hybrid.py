@@ -28,7 +28,7 @@ from ...brain.nlu import Lexicon, parse
 from ..audio import resample
 from .corpus import Vocabulary
 from .correct import Corrector
-from .sphinx import DomainModel, Recognition, make_decoder, recognize
+from .sphinx import Decoder, DomainModel, Recognition, make_decoder, recognize
 from .whisper import transcribe_async
 
 
@@ -95,11 +95,26 @@ class HybridSTT(stt.STT):
 
     async def transcribe(self, pcm: np.ndarray, sample_rate: int) -> HybridResult:
         """One utterance of int16 mono audio at any rate."""
-        timings: dict[str, float] = {}
         t0 = time.perf_counter()
         pcm16 = resample(pcm, sample_rate, 16000) if sample_rate != 16000 else pcm
         rec = recognize(self._decoder, pcm16.astype(np.int16).tobytes())
-        timings["sphinx"] = (time.perf_counter() - t0) * 1000
+        return await self.complete(rec, pcm16, {"sphinx": (time.perf_counter() - t0) * 1000})
+
+    @property
+    def domain_model(self) -> DomainModel:
+        """The fast path's current language model (replaced by set_vocabulary)."""
+        return self._model
+
+    def stream_decoder(self) -> tuple[DomainModel, Decoder]:
+        """A decoder of its own for one audio stream, which decodes while the user speaks (~20 ms to make);
+        a stream makes a new one when `domain_model` is no longer the one it was made for."""
+        return self._model, make_decoder(self._model)
+
+    async def complete(self, rec: Recognition, pcm16: np.ndarray, timings: dict[str, float] | None = None
+                       ) -> HybridResult:
+        """The decision once the fast path has decoded an utterance (16 kHz int16 `pcm16`): its words when
+        sure and in domain, else Whisper's, snapped onto the vocabulary."""
+        timings = dict(timings or {})
         if self.confident(rec) or not self.use_whisper:
             result = HybridResult(rec.text, "sphinx", rec, timings_ms=timings)
         else:
