@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from ...voice.state import Purpose
 
 SESSION_ID = r"^[A-Za-z0-9_-]{1,64}$"
+#: Record ids as the databases store them (schemathesis found unbounded ones overflowing SQLite's INTEGER).
+RecordId = Annotated[int, Field(ge=1, le=2**53)]
+Hour = Annotated[int, Field(ge=0, le=24)]
 
 
 class Strict(BaseModel):
@@ -105,7 +108,7 @@ class TranscriptOut(BaseModel):
 
 
 class InitiateCallIn(Strict):
-    contact_id: int = Field(ge=1, le=2**53)
+    contact_id: RecordId
     purpose: Purpose
     agent: Literal["sales", "support"] | None = Field(None, description="Chosen from the purpose when omitted")
     job_number: int | None = Field(None, ge=1, le=2**31)
@@ -116,9 +119,9 @@ class InitiateCallIn(Strict):
 class CampaignIn(Strict):
     name: str = Field(min_length=1, max_length=120)
     purpose: Purpose
-    contact_ids: list[int] = Field(min_length=1, max_length=5000)
+    contact_ids: list[RecordId] = Field(min_length=1, max_length=5000)
     starts_at: datetime | None = None
-    calling_hours: tuple[int, int] = Field((9, 20), description="Local hours of the contact, [start, end)")
+    calling_hours: tuple[Hour, Hour] = Field((9, 20), description="Local hours of the contact, [start, end)")
 
 
 class HealthOut(BaseModel):
