@@ -23,6 +23,7 @@ from hero365.erp.store.db import Store
 from hero365.insights.tables import map_insights
 
 map_insights()  # the conversation store's tables are part of every test schema
+from hero365.gateway import tables as _gateway_tables  # noqa: E402,F401  (the audit log's table)
 
 #: Monday 2026-11-23 08:00 in Chicago: the moment the NLU contract is judged at.
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
