@@ -151,11 +151,13 @@ async def invoices(overdue: bool = typer.Option(False, "--overdue", help="Only i
         await store.close()
 
 
-def demo(say: list[str] = typer.Option(None, "--say", help="Turns to say instead of an interactive chat")) -> None:
-    """The main job on the embedded default: database, demo business, today's schedule, then a conversation
-    with the personal assistant (interactive in a terminal; a short scripted one otherwise)."""
+def demo(say: list[str] = typer.Option(None, "--say", help="Turns for the short opening conversation"),
+         port: int = typer.Option(8000, "--port", min=1, max=65535, help="The gateway's port"),
+         serve: bool = typer.Option(True, "--serve/--no-serve", help="End by running the gateway (web voice page)"),
+         ) -> None:
+    """The main job on the embedded default: database, demo business, today's schedule, a short conversation with
+    the personal assistant, then the gateway with the web voice page (`hero365 chat` stays available)."""
     import asyncio
-    import sys
 
     from .chat import DEMO_TURNS, converse
 
@@ -164,5 +166,9 @@ def demo(say: list[str] = typer.Option(None, "--say", help="Turns to say instead
     db_upgrade("head")
     demo_data(scale=1, seed=365, new=False)
     jobs(date="today", business=None)
-    turns = say or (None if sys.stdin.isatty() else DEMO_TURNS)
-    asyncio.run(converse(turns))
+    asyncio.run(converse(say or DEMO_TURNS))
+    if serve:
+        from .gateway import serve as run_gateway
+
+        console.print("[dim]Talk in the terminal instead: ./run chat (or ./run chat --driving).[/dim]")
+        run_gateway(port=port, host="127.0.0.1", demo=False)
