@@ -26,9 +26,8 @@ from hero365.voice.state import SessionState
 
 pytestmark = pytest.mark.timeout(300)
 
-ANNOUNCEMENT = ("Here is your day. At eight you have a water heater replacement for Karen Johnson on Avenue F. "
-                "At ten thirty Rosa has an AC tune up for Sarah Lee on Bluebonnet Lane. After lunch there is a "
-                "drain cleaning for Maria Garcia, and at four a panel inspection for Tom Baker.")
+ANNOUNCEMENT = ("Here is your day. At eight, a water heater for Karen Johnson. At ten thirty, Rosa has an AC tune "
+                "up for Sarah Lee, and after lunch a drain cleaning for Maria Garcia.")
 
 
 @pytest.fixture(scope="module")
