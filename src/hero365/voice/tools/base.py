@@ -31,6 +31,20 @@ from ...erp.store.uow import UnitOfWork
 from ..state import PendingAction, SessionState
 
 Ctx = RunContext[SessionState]
+
+
+def _memoise_tool_models() -> None:
+    """LiveKit builds a pydantic model from a tool's signature on every call (about 4 ms each, the largest
+    part of a text turn). The model is a pure function of the tool definition, and our tools are module-level
+    singletons, so it is built once per tool. Call sites look the name up in the module at call time."""
+    from livekit.agents.llm import utils as llm_utils
+
+    original = llm_utils.function_arguments_to_pydantic_model
+    if getattr(original, "cache_info", None) is None:
+        llm_utils.function_arguments_to_pydantic_model = functools.lru_cache(maxsize=512)(original)
+
+
+_memoise_tool_models()
 F = TypeVar("F", bound=Callable[..., Awaitable[str]])
 
 
