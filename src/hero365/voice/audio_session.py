@@ -229,7 +229,8 @@ class _HybridStream(stt.RecognizeStream):
             await vad_stream.aclose()
 
 
-def voice_session(state: SessionState, stt_engine: stt.STT, tts_engine: tts.TTS, vad_engine: vad.VAD | None = None,
+def voice_session(state: SessionState, stt_engine: stt.STT | None, tts_engine: tts.TTS,
+                  vad_engine: vad.VAD | None = None,
                   *, audio_in: io.AudioInput | None = None, audio_out: io.AudioOutput | None = None,
                   tuning: TurnTuning = DEFAULT_TURN, settings: Settings | None = None) -> AgentSession[SessionState]:
     """An AgentSession that hears and speaks through the given audio I/O (no room, no server).
@@ -243,8 +244,10 @@ def voice_session(state: SessionState, stt_engine: stt.STT, tts_engine: tts.TTS,
         return speech is not None and not speech.done() and not speech.interrupted
 
     vad_engine = vad_engine or make_vad(tuning)
-    heard: stt.STT
-    if isinstance(stt_engine, HybridSTT):
+    heard: stt.STT | None
+    if stt_engine is None:  # typed turns only (a channel without a recogniser)
+        heard = None
+    elif isinstance(stt_engine, HybridSTT):
         heard = StreamingHybridSTT(stt_engine, vad_engine, agent_talking,
                                    filter_backchannels=tuning.filter_backchannels)
     else:  # another recogniser (a hosted plugin, a test double): LiveKit's adapter, backchannels filtered
