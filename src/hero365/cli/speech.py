@@ -103,8 +103,8 @@ async def talk_once(wav: Path, out: Path, *, business: int | None = None, caller
         pcm = np.concatenate([s.pcm() for s in reply]) if reply else np.zeros(0, np.int16)
         write_wav(out, pcm, audio_out.sample_rate or tts.sample_rate)
         turn = timeline.turns[-1] if timeline.turns else None
-        greeting = " ".join(i.text_content or "" for i in session.history.items[:1]
-                            if i.type == "message" and i.role == "assistant") if greeting_segments else ""
+        said = [i.text_content or "" for i in session.history.items if i.type == "message" and i.role == "assistant"]
+        greeting = said[0] if greeting_segments and said else ""
         ended = audio_in.speech_ended_at
         first = reply[0].started_at if reply else None
         timings = {"load_" + k: round(v * 1000) for k, v in loads.items()}
