@@ -78,6 +78,16 @@ async def create_invoice(uow: UnitOfWork, actor: Actor, *, job_number: int | Non
     return invoice
 
 
+async def _whose(uow: UnitOfWork, actor: Actor, customer: str | None, what: str) -> tuple[int, str]:
+    """Whose records to look in: the caller's own on a call, else the named customer's."""
+    if actor.role == Role.CALL_AGENT:
+        return actor.contact_id or 0, "your account"
+    if customer:
+        contact = await find_contact(uow, actor, customer)
+        return contact.id or 0, contact.name
+    raise InvalidInput(f"Which {what}? Tell me its number or the customer's name.")
+
+
 async def resolve_invoice(uow: UnitOfWork, actor: Actor, number: int | None = None, customer: str | None = None,
                           unpaid_first: bool = True) -> Invoice:
     """An invoice by number, or a customer's most relevant one (the oldest unpaid, else the latest)."""
@@ -89,13 +99,7 @@ async def resolve_invoice(uow: UnitOfWork, actor: Actor, number: int | None = No
             raise NotFound(f"There's no invoice {number}." if actor.role != Role.CALL_AGENT
                            else "I can't find that invoice on your account.")
         return invoice
-    if actor.role == Role.CALL_AGENT:
-        contact_id, label = actor.contact_id or 0, "your account"
-    elif customer:
-        contact = await find_contact(uow, actor, customer)
-        contact_id, label = contact.id or 0, contact.name
-    else:
-        raise InvalidInput("Which invoice? Tell me its number or the customer's name.")
+    contact_id, label = await _whose(uow, actor, customer, "invoice")
     invoices = [i for i in await uow.invoices.for_contact(contact_id) if i.status != InvoiceStatus.VOID]
     if not invoices:
         raise NotFound(f"There's no invoice for {label}.")
@@ -214,13 +218,7 @@ async def resolve_estimate(uow: UnitOfWork, actor: Actor, number: int | None = N
         if estimate is None or (actor.role == Role.CALL_AGENT and estimate.contact_id != actor.contact_id):
             raise NotFound(f"There's no estimate {number}.")
         return estimate
-    if actor.role == Role.CALL_AGENT:
-        contact_id, label = actor.contact_id or 0, "your account"
-    elif customer:
-        contact = await find_contact(uow, actor, customer)
-        contact_id, label = contact.id or 0, contact.name
-    else:
-        raise InvalidInput("Which estimate? Tell me its number or the customer's name.")
+    contact_id, label = await _whose(uow, actor, customer, "estimate")
     estimates = await uow.estimates.for_contact(contact_id)
     if not estimates:
         raise NotFound(f"There's no estimate for {label}.")
