@@ -11,12 +11,14 @@ tools), with turn-taking settings chosen by measurement (bench/voice_latency.py 
   A cut turn is not lost: the brain asks for what is missing and the rest of the sentence answers it.
   The end-of-turn model (`inference.TurnDetector()`) cut 2/12 but scored finished commands as unfinished and
   waited its max delay (v2v p50 3.2 s vs 1.7 s); it stays an option (`TurnTuning(detector="model")`).
-- Barge-in: speech of INTERRUPT_MIN_DURATION over the agent pauses its audio; a real transcript then stops it
-  and starts the user's turn (VAD interruption, not the hosted "adaptive" detector).
-- Backchannels ("uh huh", "okay", "right") said while the agent is talking are dropped by
-  `BackchannelFilter` (their transcript becomes empty), so the paused reply resumes after
-  FALSE_INTERRUPTION_TIMEOUT. LiveKit's own `min_words` would also swallow a one-word "stop"; a phrase list
-  lets "stop" through.
+- Barge-in: 0.5 s of speech over the agent pauses its audio; a real transcript then stops it and starts the
+  user's turn (VAD interruption: LiveKit's "adaptive" detector is a hosted model).
+- Backchannels ("uh huh", "okay", "right") said while the agent is talking are dropped by the recogniser
+  wrapper (`StreamingHybridSTT`, or `BackchannelFilter` for other recognisers: the transcript becomes
+  empty), so no user turn starts and the paused reply resumes after `false_interruption_timeout`. LiveKit's
+  own `min_interruption_words` would also swallow a one-word "stop"; a phrase list lets "stop" through.
+  The cost: an "okay" said over the end of the agent's own question is dropped too (say it again).
+- Recognition: a HybridSTT is decoded while the user speaks (`StreamingHybridSTT`), not after.
 - No preemptive generation: the local brain's decisions have effects (pending confirmations), so it runs
   once, on the committed turn.
 """
@@ -48,7 +50,7 @@ __all__ = ["BACKCHANNELS", "BackchannelFilter", "StreamingHybridSTT", "TurnLog",
 #: Sounds and words a listener makes to show they are following, not to take the turn.
 BACKCHANNELS = frozenset({
     "uh huh", "uh-huh", "mm hmm", "mhm", "mm", "hmm", "mm-hmm", "um hum", "uh hum", "okay", "ok", "right",
-    "alright", "all right", "i see", "got it", "gotcha", "sure", "yeah yeah", "uh huh okay", "okay okay",
+    "alright", "all right", "i see", "got it", "gotcha", "yeah yeah", "uh huh okay", "okay okay",
     "right right", "mhmm", "huh", "ah", "oh", "oh okay", "ah okay", "cool", "nice",
 })
 _FILLER = re.compile(r"[^a-z' -]+")
