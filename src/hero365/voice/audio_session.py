@@ -5,12 +5,13 @@ tools), with turn-taking settings chosen by measurement (bench/voice_latency.py 
 
 - End of turn comes from the VAD (`inference.VAD()`, Silero run by livekit-local-inference, offline): a
   speech segment ends after 0.5 s of silence, is transcribed, and the turn is committed when the transcript
-  is in (and at least 0.5 s after the last speech). Measured on commands spoken with pauses inside them
-  (0.3/0.5/0.8 s; `bench/voice_latency.py --turn-sweep`): 0.25 s cut 6/12 turns, 0.35 s 4/12 (half the
-  0.5 s pauses), 0.5 s 2/12 (only 0.8 s pauses), 0.5 s + 0.8 s delay 1/12 at ~150 ms more on every turn.
-  A cut turn is not lost: the brain asks for what is missing and the rest of the sentence answers it.
-  The end-of-turn model (`inference.TurnDetector()`) cut 2/12 but scored finished commands as unfinished and
-  waited its max delay (v2v p50 3.2 s vs 1.7 s); it stays an option (`TurnTuning(detector="model")`).
+  is in (and at least 0.5 s after the last speech). Measured on 4 commands spoken with a pause inside them
+  (0.3/0.5/0.8 s each; `bench/voice_latency.py --turn-sweep`, streaming recogniser): 0.25 s silence cut
+  11/12, 0.35 s 6/12 (0.4 s delay) or 5/12 (0.6 s), 0.5 s 3/12 (only the 0.8 s pauses), and a 0.8 s delay on
+  top of 0.5 s didn't help (3/12) but cost ~290 ms on every turn. A cut turn is not lost: the brain asks for
+  what is missing and the rest of the sentence answers it. The end-of-turn model
+  (`inference.TurnDetector()`) cut 2/12 but judged finished synthetic commands unfinished and waited its
+  3 s max (v2v p50 3.1 s vs 1.3 s); it stays an option (`TurnTuning(detector="model")`).
 - Barge-in: 0.5 s of speech over the agent pauses its audio; a real transcript then stops it and starts the
   user's turn (VAD interruption: LiveKit's "adaptive" detector is a hosted model).
 - Backchannels ("uh huh", "okay", "right") said while the agent is talking are dropped by the recogniser
