@@ -118,8 +118,13 @@ class Corrector:
     name_words: set[str] = field(default_factory=set)
 
     @classmethod
-    def build(cls, phrases: Iterable[str]) -> Corrector:
-        clean = sorted({" ".join(_WORD.findall(p.lower())) for p in phrases if p and p.strip()} | set(DOMAIN_TERMS))
+    def build(cls, phrases: Iterable[str], targets: Iterable[str] = ()) -> Corrector:
+        """`phrases`: names and terms, kept as they are when heard right and matched by sound otherwise;
+        `targets`: only matched by sound (customers' surnames: "the tailors" -> taylor), since a company's last
+        word ("management") is no name to protect."""
+        known = {" ".join(_WORD.findall(p.lower())) for p in phrases if p and p.strip()} | set(DOMAIN_TERMS)
+        extra = {" ".join(_WORD.findall(p.lower())) for p in targets if p and p.strip()}
+        clean = sorted(known | extra)
         words = {w for p in clean for w in p.split()}
         prons = pronunciations(words)
         corrector = cls(clean)
@@ -131,8 +136,8 @@ class Corrector:
                 phones.extend(_phones(prons[w][0]))
             else:
                 corrector.index.setdefault(len(phrase.split()), []).append((tuple(phones), phrase))
-        corrector.known = set(clean)
-        corrector.name_words = {w for p in clean for w in p.split() if w not in _COMMON}
+        corrector.known = known
+        corrector.name_words = {w for p in known for w in p.split() if w not in _COMMON}
         return corrector
 
     def correct(self, text: str) -> str:

@@ -78,7 +78,7 @@ class HybridSTT(stt.STT):
         self.vocab = vocab
         self._model = DomainModel.build(vocab)
         self._decoder = make_decoder(self._model)
-        self._corrector = Corrector.build(correction_phrases(vocab))
+        self._corrector = Corrector.build(correction_phrases(vocab), surnames(vocab))
         self._lexicon = Lexicon(
             customers=frozenset(c.lower() for c in vocab.customers),
             products=frozenset(p.lower() for p in vocab.products),
@@ -148,10 +148,13 @@ class HybridSTT(stt.STT):
 
 
 def correction_phrases(vocab: Vocabulary) -> list[str]:
-    """What Whisper's words are snapped onto: the names and terms, and customers' surnames on their own
-    (people say "the Taylors", which Whisper writes "the tailors")."""
-    surnames = [c.split()[-1] for c in vocab.customers if len(c.split()) >= 2]
-    return [*vocab.customers, *surnames, *vocab.products, *vocab.services, *vocab.technicians, *vocab.businesses]
+    """What Whisper's words are snapped onto: the business's names and terms."""
+    return [*vocab.customers, *vocab.products, *vocab.services, *vocab.technicians, *vocab.businesses]
+
+
+def surnames(vocab: Vocabulary) -> list[str]:
+    """Customers' last names on their own: people say "the Taylors", which Whisper writes "the tailors"."""
+    return sorted({c.split()[-1] for c in vocab.customers if len(c.split()) >= 2})
 
 
 async def vocabulary_for(store: Any, business_id: int) -> Vocabulary:
