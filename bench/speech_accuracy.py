@@ -167,7 +167,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     voices = ["piper"] if args.quick else [v.strip() for v in args.voices.split(",") if v.strip()]
     store, vocab, lexicon = await business()
     t0 = time.perf_counter()
-    stt = HybridSTT(vocab)
+    stt = HybridSTT(vocab, whisper_context=args.whisper_context or None)
     load_whisper()
     print(f"# {len(rows)} utterances x {len(voices)} voices x {len(CONDITIONS)} conditions; "
           f"recogniser ready in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
@@ -214,7 +214,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     if details:
         details.close()
     await store.close()
-    return {"rows": len(rows), "voices": voices, "text": text_score, "results": results}
+    return {"rows": len(rows), "voices": voices, "text": text_score, "results": results,
+            "whisper_context": stt.whisper_context or 30.0, "fast_confidence": stt.sphinx_min_confidence}
 
 
 def report(out: dict[str, Any]) -> dict[str, Any]:
@@ -252,6 +253,9 @@ def report(out: dict[str, Any]) -> dict[str, Any]:
         "text_full_match": out["text"]["full_match"],
         "utterances": out["rows"],
         "voices": voices,
+        "whisper_context_s": out["whisper_context"],
+        "fast_confidence": out["fast_confidence"],
+        "load_avg": round(os.getloadavg()[0], 2),
     }
 
 
@@ -261,6 +265,8 @@ def main() -> None:
     ap.add_argument("--scorer", type=Path, default=SCORER, help="the scoring script (score.py)")
     ap.add_argument("--quick", action="store_true", help="Piper only, every other utterance (>= 80)")
     ap.add_argument("--voices", default="piper,espeak", help="comma-separated: piper, espeak")
+    ap.add_argument("--whisper-context", type=float, default=10.0,
+                    help="seconds of audio Whisper's encoder sees (the live default 10; 0 = its full 30 s window)")
     ap.add_argument("--details", type=Path, help="write one JSON line per recognised utterance here")
     args = ap.parse_args()
     if not args.gold.exists():

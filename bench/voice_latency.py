@@ -27,7 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -122,6 +122,7 @@ async def build_world(agent_voice: str = "piper") -> World:
     ]
     stt = HybridSTT(vocab)
     transcribe(np.zeros(8000, np.int16))  # load Whisper and run it once: the first decode is slow
+    transcribe(np.zeros(8000, np.int16), context=stt.whisper_context)
     user_voice = PiperTTS()
     agent_tts = user_voice if agent_voice == "piper" else EspeakTTS()
     async for _ in agent_tts.synthesize("Okay."):
@@ -143,6 +144,7 @@ class TurnResult:
     processing: float | None = None
     stages: dict[str, Any] = field(default_factory=dict)
     turns: int = 0  # user turns committed for this utterance (more than one: it was cut off)
+    reply: str = ""
 
 
 class Talker:
@@ -167,7 +169,7 @@ class Talker:
         self.audio_out = WavAudioOutput(realtime=False)  # first-frame stamps are the same; no waiting out replies
         self.session = voice_session(state, w.stt, w.tts, audio_in=self.audio_in, audio_out=self.audio_out,
                                      tuning=self.tuning or DEFAULT_TURN)
-        self.timeline = TurnTimeline(self.session, w.stt)
+        self.timeline = TurnTimeline(self.session, self.session.stt)  # this session's decisions
         await self.session.__aenter__()
         agent = agent_for(state)
         await self.session.start(agent)
@@ -202,6 +204,7 @@ class Talker:
         if new_turns:
             turn = new_turns[0]
             result.heard = " | ".join(t.transcript for t in new_turns)
+            result.reply = turn.reply
             result.stages = {"stt": turn.stt_source, **{f"stt_{k}_ms": round(v) for k, v in turn.stt_ms.items()},
                              "eou_ms": _ms(turn.eou_delay), "transcription_ms": _ms(turn.transcription_delay),
                              "brain_ms": _ms(turn.llm_ttft), "tts_ttfb_ms": _ms(turn.tts_ttfb),
@@ -243,14 +246,18 @@ async def sequential(world: World, turns: int, verbose: bool = True) -> list[Tur
                 st = r.stages
                 print(f"{v2v} ms v2v {proc} ms proc | stt {st.get('stt')} {st.get('stt_sphinx_ms')}"
                       f"/{st.get('stt_whisper_ms', '-')} ms, eou {st.get('eou_ms')}, brain {st.get('brain_ms')}, "
-                      f"tts {st.get('tts_ttfb_ms')} | {text!r} -> {r.heard!r}", file=sys.stderr)
+                      f"tts {st.get('tts_ttfb_ms')} | {text!r} -> {r.heard!r} -> {r.reply[:48]!r}", file=sys.stderr)
             await asyncio.sleep(0.5)
     return results
 
 
-async def concurrent(world: World, sessions: int, duration: float) -> list[TurnResult]:
-    """N sessions, each saying a command every INTERVAL seconds (staggered), for `duration` seconds."""
+async def concurrent(world: World, sessions: int, duration: float, verbose: bool = False,
+                     mine: tuple[int, int] = (0, 1), start_at: float | None = None) -> list[TurnResult]:
+    """N sessions, each saying a command every INTERVAL seconds (staggered), for `duration` seconds.
+    `mine` = (k, P): this process runs the sessions whose index is k modulo P (--procs), from `start_at`."""
     results: list[TurnResult] = []
+    if start_at is not None:
+        await asyncio.sleep(max(0.0, start_at - time.time()))
 
     async def one(k: int) -> None:
         async with Talker(world) as talker:
@@ -258,15 +265,57 @@ async def concurrent(world: World, sessions: int, duration: float) -> list[TurnR
             start, i = time.monotonic(), k
             while time.monotonic() - start < duration:
                 began = time.monotonic()
-                results.append(await talker.speak(world.commands[i % len(world.commands)], wait=6.0))
+                r = await talker.speak(world.commands[i % len(world.commands)], wait=6.0)
+                results.append(r)
+                if verbose:
+                    print(f"  s{k:02d} v2v {r.v2v and round(r.v2v * 1000)} "
+                          f"proc {r.processing and round(r.processing * 1000)}"
+                          f" turns {r.turns} stt {r.stages.get('stt')} eou {r.stages.get('eou_ms')} "
+                          f"tts {r.stages.get('tts_ttfb_ms')} | {r.text!r} -> {r.heard!r}", file=sys.stderr)
                 i += 1
                 await asyncio.sleep(max(0.0, INTERVAL - (time.monotonic() - began)))
 
-    await asyncio.gather(*(one(k) for k in range(sessions)))
+    await asyncio.gather(*(one(k) for k in range(sessions) if k % mine[1] == mine[0]))
     return results
 
 
-def summary(results: list[TurnResult], sessions: int) -> dict[str, Any]:
+def across_processes(args: argparse.Namespace, sessions: int) -> dict[str, Any]:
+    """`sessions` spread over `args.procs` processes, as a LiveKit worker runs each job in a process of its
+    own: every child builds its world, all start together, and their turns are summarised as one run."""
+    import subprocess
+
+    start_at = time.time() + 30.0  # time for every child to build its world and load its models
+    children = [subprocess.Popen(
+        [sys.executable, __file__, "--sessions", str(sessions), "--duration", str(args.duration), "--voice",
+         args.voice, "--child", f"{k}/{args.procs}", "--start-at", str(start_at)],
+        stdout=subprocess.PIPE, text=True) for k in range(args.procs)]
+    results: list[TurnResult] = []
+    cpu = 0.0
+    for child in children:
+        out, _ = child.communicate(timeout=start_at - time.time() + args.duration + 120)
+        data = json.loads(out.strip().splitlines()[-1])
+        results += [TurnResult(**r) for r in data["turns"]]
+        cpu += data["cpu_s"]
+    s = summary(results, sessions)
+    s.pop("tts_phrase_cache_hits", None)  # counted in the children, not here
+    s.update(procs=args.procs, cpu_cores_used=round(cpu / (time.time() - start_at), 2),
+             cpu_ms_per_turn=round(1000 * cpu / max(1, len(results))))
+    return s
+
+
+class CpuMeter:
+    """This process's CPU time (all threads) over a run: cores used, and CPU per turn, which the other
+    processes on the machine don't inflate the way they inflate wall-clock latency."""
+
+    def __init__(self) -> None:
+        self.cpu, self.wall = time.process_time(), time.perf_counter()
+
+    def figures(self, turns: int) -> dict[str, Any]:
+        cpu, wall = time.process_time() - self.cpu, time.perf_counter() - self.wall
+        return {"cpu_cores_used": round(cpu / max(wall, 1e-9), 2), "cpu_ms_per_turn": round(1000 * cpu / max(1, turns))}
+
+
+def summary(results: list[TurnResult], sessions: int, meter: CpuMeter | None = None) -> dict[str, Any]:
     v2v = [r.v2v * 1000 for r in results if r.v2v is not None]
     proc = [r.processing * 1000 for r in results if r.processing is not None]
     fast = [r for r in results if r.stages.get("stt") == "sphinx"]
@@ -277,7 +326,16 @@ def summary(results: list[TurnResult], sessions: int) -> dict[str, Any]:
             "v2v_fast_path_p50_ms": rpct([r.v2v * 1000 for r in fast if r.v2v is not None], 0.5),
             "v2v_whisper_p50_ms": rpct([r.v2v * 1000 for r in results
                                         if r.v2v is not None and r.stages.get("stt") == "whisper"], 0.5),
-            "load_avg": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()}
+            "load_avg": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(), **_cache_share(),
+            **(meter.figures(len(results)) if meter else {})}
+
+
+def _cache_share() -> dict[str, Any]:
+    """How many of the agent's short phrases came from the TTS phrase cache (reported, not hidden)."""
+    from hero365.voice.speech.tts import PHRASES
+
+    asked = PHRASES.hits + PHRASES.misses
+    return {"tts_phrase_cache_hits": f"{PHRASES.hits}/{asked}"}
 
 
 # ---------------------------------------------------------------- turn-taking settings
@@ -287,6 +345,7 @@ async def turn_sweep(world: World) -> dict[str, Any]:
     """Multi-clause commands with pauses inside (0.3/0.5/0.8 s) and single-clause ones, per setting:
     how often the turn was cut off at an inner pause, and the voice-to-voice latency of whole commands."""
     from hero365.voice.audio_session import TurnTuning
+    from hero365.voice.speech.stt.stream import EndOfTurn
     from hero365.voice.speech.tts import PiperTTS
 
     voice = PiperTTS()
@@ -304,16 +363,19 @@ async def turn_sweep(world: World) -> dict[str, Any]:
             joined = np.concatenate([x for p in pcms for x in (p, gap)][:-1])
             multi.append((f"{' / '.join(parts)} @{pause}", joined))
     settings = {
-        "vad 0.25 / delay 0.3": TurnTuning(vad_min_silence=0.25, min_delay=0.3),
-        "vad 0.35 / delay 0.4": TurnTuning(vad_min_silence=0.35, min_delay=0.4),
-        "vad 0.35 / delay 0.6": TurnTuning(vad_min_silence=0.35, min_delay=0.6),
-        "vad 0.5 / delay 0.5": TurnTuning(vad_min_silence=0.5, min_delay=0.5),
-        "vad 0.5 / delay 0.8": TurnTuning(vad_min_silence=0.5, min_delay=0.8),
-        "model (TurnDetector) vad 0.35 / 0.4..3.0": TurnTuning(detector="model", vad_min_silence=0.35, min_delay=0.4),
+        "semantic (default)": TurnTuning(),
+        "semantic, unsure 0.3": TurnTuning(endpoint=EndOfTurn(unsure=0.3)),
+        "fixed vad 0.25 / delay 0.3": TurnTuning(detector="vad", vad_min_silence=0.25, min_delay=0.3),
+        "fixed vad 0.5 / delay 0.5": TurnTuning(detector="vad", vad_min_silence=0.5, min_delay=0.5),
+        "model (TurnDetector) vad 0.35 / 0.4..3.0": TurnTuning(detector="model", vad_min_silence=0.35,
+                                                               min_delay=0.4),
     }
     singles = world.commands[:4]
     out: dict[str, Any] = {}
+    only = os.environ.get("TURN_SWEEP_ONLY")  # a comma-separated subset of the settings' names' first words
     for name, tuning in settings.items():
+        if only and not any(name.startswith(o.strip()) for o in only.split(",")):
+            continue
         cut, by_pause, v2v = 0, {0.3: 0, 0.5: 0, 0.8: 0}, []
         async with Talker(world, tuning) as talker:
             for label, pcm in multi:
@@ -344,17 +406,22 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     t0 = time.perf_counter()
     world = await build_world(args.voice)
     print(f"# world ready in {time.perf_counter() - t0:.1f}s ({len(world.commands)} commands)", file=sys.stderr)
+    from hero365.voice.speech.tts import PHRASES
+
+    PHRASES.hits = PHRASES.misses = 0  # count the agent's replies only
     try:
         if args.turn_sweep:
             return {"bench": "voice_turn_sweep", "settings": await turn_sweep(world)}
         if args.sweep:  # every step is run (the curve matters even past the limit) until it collapses
             best, rows = 0, []
             for n in [int(x) for x in args.sweep_steps.split(",")]:
-                s = summary(await concurrent(world, n, args.duration), n)
+                meter = CpuMeter()
+                s = summary(await concurrent(world, n, args.duration), n, meter)
                 rows.append(s)
                 print(f"sessions {n:>3}: v2v p50 {s['v2v_p50_ms']} p95 {s['v2v_p95_ms']} ms, processing p50 "
                       f"{s['processing_p50_ms']} ms, fast path {s['fast_path_share']:.0%}, answered "
-                      f"{s['answered']}/{s['turns']}, load {s['load_avg']}", flush=True)
+                      f"{s['answered']}/{s['turns']}, this process {s['cpu_cores_used']} cores, "
+                      f"load {s['load_avg']}", flush=True)
                 within = (s["v2v_p95_ms"] or 1e9) < args.p95_limit and s["answered"] >= 0.95 * s["turns"]
                 if within and all(r["sessions"] <= best for r in rows[:-1]):  # every smaller step was within too
                     best = n
@@ -362,12 +429,20 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                     break
             last = next((r for r in rows if r["sessions"] == best), rows[0])
             return {**last, "bench": "voice_latency", "sweep": [{k: r[k] for k in ("sessions", "v2v_p50_ms",
-                    "v2v_p95_ms", "processing_p50_ms", "answered", "turns", "fast_path_share")} for r in rows],
+                    "v2v_p95_ms", "processing_p50_ms", "answered", "turns", "fast_path_share", "cpu_cores_used")}
+                    for r in rows],
                     "p95_limit_ms": args.p95_limit, "max_sessions_under_limit": best, "sessions": best}
+        if args.child:
+            k, procs = (int(x) for x in args.child.split("/"))
+            meter = CpuMeter()
+            done = await concurrent(world, args.sessions, args.duration, False, (k, procs), args.start_at)
+            return {"turns": [asdict(r) for r in done], "cpu_s": time.process_time() - meter.cpu}
         if args.sessions > 1:
-            return summary(await concurrent(world, args.sessions, args.duration), args.sessions)
+            meter = CpuMeter()
+            return summary(await concurrent(world, args.sessions, args.duration, args.verbose), args.sessions, meter)
+        meter = CpuMeter()
         results = await sequential(world, args.turns)
-        s = summary(results, 1)
+        s = summary(results, 1, meter)
         stages = [r.stages for r in results if r.stages]
         for key in ("stt_sphinx_ms", "stt_whisper_ms", "eou_ms", "brain_ms", "tts_ttfb_ms"):
             vals = [st[key] for st in stages if st.get(key) is not None]
@@ -388,12 +463,67 @@ def main() -> None:
     ap.add_argument("--sweep-steps", default="1,5,10,15,20,30")
     ap.add_argument("--p95-limit", type=float, default=1000.0, help="the sweep's voice-to-voice p95 limit (ms)")
     ap.add_argument("--turn-sweep", action="store_true", help="compare turn-taking settings")
+    ap.add_argument("--verbose", action="store_true", help="--sessions: print every turn")
+    ap.add_argument("--procs", type=int, default=1, help="--sessions/--sweep: spread them over P processes")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--start-at", type=float, help=argparse.SUPPRESS)
     ap.add_argument("--voice", default="piper", choices=["piper", "espeak"], help="the agent's voice")
     args = ap.parse_args()
-    if args.quick:
+    if args.quick:  # one session: 8 turns; --sessions/--sweep: 20 s per step, up to 20 sessions
         args.turns = 8
+        args.duration = min(args.duration, 20.0)
+        if args.sweep_steps == ap.get_default("sweep_steps"):
+            args.sweep_steps = "1,5,10,20"
     logging.basicConfig(level=logging.ERROR)
-    print(json.dumps(asyncio.run(main_async(args))))
+    if args.procs > 1 and not args.child and (args.sessions > 1 or args.sweep):
+        out = multi_process(args)
+    else:
+        out = asyncio.run(main_async(args))
+    if not args.child:
+        table(out)
+    print(json.dumps(out))
+
+
+def multi_process(args: argparse.Namespace) -> dict[str, Any]:
+    """--sessions or --sweep with --procs: each step's sessions spread over the processes."""
+    if not args.sweep:
+        return across_processes(args, args.sessions)
+    best, rows = 0, []
+    for n in [int(x) for x in args.sweep_steps.split(",")]:
+        s = across_processes(args, n)
+        rows.append(s)
+        print(f"sessions {n:>3} over {args.procs} processes: v2v p50 {s['v2v_p50_ms']} p95 {s['v2v_p95_ms']} ms, "
+              f"answered {s['answered']}/{s['turns']}, load {s['load_avg']}", flush=True)
+        if (s["v2v_p95_ms"] or 1e9) < args.p95_limit and s["answered"] >= 0.95 * s["turns"] and best == (
+                rows[-2]["sessions"] if len(rows) > 1 else 0):
+            best = n
+    last = next((r for r in rows if r["sessions"] == best), rows[0])
+    return {**last, "sweep": [{k: r[k] for k in ("sessions", "v2v_p50_ms", "v2v_p95_ms", "processing_p50_ms",
+                                                 "answered", "turns", "fast_path_share", "cpu_cores_used")}
+                              for r in rows], "p95_limit_ms": args.p95_limit, "max_sessions_under_limit": best,
+            "sessions": best}
+
+
+def table(out: dict[str, Any]) -> None:
+    """The figures as a table (the JSON line follows)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    if out.get("bench") != "voice_latency":
+        return
+    rows = out.get("sweep") or [out]
+    t = Table(title=f"voice-to-voice (ms), load average {out.get('load_avg')} on {out.get('cpus')} cores")
+    for col in ("sessions", "turns", "answered", "v2v p50", "v2v p95", "processing p50", "fast path",
+                "cores used"):
+        t.add_column(col, justify="right")
+    for r in rows:
+        t.add_row(*(str(x) for x in (r["sessions"], r["turns"], r["answered"], r["v2v_p50_ms"], r["v2v_p95_ms"],
+                                     r["processing_p50_ms"], f"{r['fast_path_share']:.0%}", r.get("cpu_cores_used"))))
+    Console(stderr=False).print(t)
+    stages = {k: v for k, v in out.items() if k.endswith("_p50_ms") and k.split("_")[0] in
+              ("stt", "eou", "brain", "tts")}
+    if stages:
+        print("per-stage p50 (ms): " + ", ".join(f"{k[:-7]} {v}" for k, v in stages.items()))
 
 
 if __name__ == "__main__":

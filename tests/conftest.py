@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,12 +24,17 @@ from hero365.erp.store.db import Store
 from hero365.insights.tables import map_insights
 
 map_insights()  # the conversation store's tables are part of every test schema
+from hero365.calls import tables as _calls_tables  # noqa: E402,F401  (campaigns, call attempts, DNC, decisions)
 from hero365.gateway import tables as _gateway_tables  # noqa: E402,F401  (the audit log's table)
+from hero365.insights import alerts as _alerts  # noqa: E402,F401  (the alerts table)
 
 #: Monday 2026-11-23 08:00 in Chicago: the moment the NLU contract is judged at.
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 PG_ADMIN = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+#: Calls placed by tests that build their own settings or run `hero365` processes are recorded here, not into
+#: the user's data folder.
+os.environ.setdefault("RECORDINGS_DIR", tempfile.mkdtemp(prefix="hero365-test-recordings-"))
 
 
 def _port_open(host: str, port: int) -> bool:
@@ -95,7 +101,8 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) ->
             pytest.skip("PostgreSQL is not answering on 127.0.0.1:5432: PostgreSQL half of this test skipped")
     else:
         url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
-    s = Store(Settings(database_url=url, redis_url=None), cache=MemoryCache(), clock=clock)
+    s = Store(Settings(database_url=url, redis_url=None, recordings_dir=tmp_path / "recordings"),  # not the user's
+              cache=MemoryCache(), clock=clock)
     await s.create_all()  # creates only what's missing (tables modules imported since the last test)
     if request.param == "postgres":  # empty every table, numbering from 1 again: far faster than drop/create
         from sqlalchemy import text

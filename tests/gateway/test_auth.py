@@ -97,11 +97,14 @@ async def test_a_technician_is_refused_owner_operations_with_403(client, world, 
     assert "technician" in r.json()["message"]
 
 
-async def test_outbound_is_honestly_not_implemented_for_the_owner(client, world, customers, auth) -> None:
+async def test_the_offices_call_passes_auth_and_is_judged_by_the_calling_rules(client, world, customers,
+                                                                                auth) -> None:
+    """Past auth and role, the compliance rules decide (the queued case is in tests/calls): a customer with no
+    job, invoice or estimate has no relationship to call about, and the refusal says so."""
     r = await client.post(CALL, json={"contact_id": customers["Maria Garcia"], "purpose": "feedback"},
                           headers=auth(world.office))
-    assert r.status_code == 501 and r.json()["error"] == "not_implemented"
-    assert "nothing was dialled" in r.json()["message"]
+    assert r.status_code == 422, r.text
+    assert r.json()["reason"] == "no_relationship" and "no job, invoice or estimate" in r.json()["message"]
 
 
 # --- RS256 from a local identity provider (JWKS over HTTP on 127.0.0.1, and from a file) ---------------------

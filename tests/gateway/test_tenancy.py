@@ -30,26 +30,35 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         "path": "/api/v1/voice-agents/sessions/{bsid}/end", "expect": {404}},
     ("GET", "/api/v1/voice-agents/sessions/{session_id}/transcript"): {
         "path": "/api/v1/voice-agents/sessions/{bsid}/transcript", "expect": {404}},
+    ("GET", "/api/v1/voice-agents/sessions/{session_id}/recording"): {
+        "path": "/api/v1/voice-agents/sessions/{bsid}/recording", "expect": {404},
+        "own": (404, "has no recording")},  # B's text session is found (no recording), unlike A's "no session"
     ("POST", "/api/v1/voice-agents/outbound/initiate-call"): {
         "body": {"contact_id": "{bcontact}", "purpose": "appointment_reminder"}, "expect": {404}},
-    ("GET", "/api/v1/voice-agents/outbound/campaigns"): {"expect": {501}},
+    ("GET", "/api/v1/voice-agents/outbound/campaigns"): {"expect": {200}},
     ("POST", "/api/v1/voice-agents/outbound/campaigns"): {
         "body": {"name": "B's customers", "purpose": "feedback", "contact_ids": ["{bcontact}"]}, "expect": {404}},
     ("GET", "/api/v1/voice-agents/outbound/campaigns/{campaign_id}"): {
-        "path": "/api/v1/voice-agents/outbound/campaigns/1", "expect": {501}},
+        "path": "/api/v1/voice-agents/outbound/campaigns/{bcampaign}", "expect": {404}},
     ("POST", "/api/v1/voice-agents/outbound/campaigns/{campaign_id}/{action}"): {
-        "path": "/api/v1/voice-agents/outbound/campaigns/1/start", "expect": {501}},
-    ("GET", "/api/v1/voice-agents/analytics/summary"): {"expect": {501}},
-    ("GET", "/api/v1/voice-agents/analytics/agents"): {"expect": {501}},
-    ("GET", "/api/v1/voice-agents/analytics/calls"): {"expect": {501}},
+        "path": "/api/v1/voice-agents/outbound/campaigns/{bcampaign}/cancel", "expect": {404}},
+    ("GET", "/api/v1/voice-agents/outbound/calls/{attempt_id}"): {
+        "path": "/api/v1/voice-agents/outbound/calls/{battempt}", "expect": {404}},
+    ("GET", "/api/v1/voice-agents/analytics/summary"): {"expect": {200}},
+    ("GET", "/api/v1/voice-agents/analytics/agents"): {"expect": {200}},
+    ("GET", "/api/v1/voice-agents/analytics/calls"): {"expect": {200}},
+    ("GET", "/api/v1/voice-agents/analytics/series"): {"expect": {200}},
 }
-PUBLIC = {"/healthz", "/readyz", "/", "/voice"}
+PUBLIC = {"/healthz", "/readyz", "/", "/voice", "/dashboard"}
+#: Called by Twilio, not by a member: authenticated by X-Twilio-Signature (tests/calls/telephony test it).
+WEBHOOKS = {"/api/v1/telephony/twilio/voice", "/api/v1/telephony/twilio/status"}
 SOCKET = "/api/v1/voice-agents/personal/ws"
 
 
 def _api_routes(app: Any) -> set[tuple[str, str]]:
     """Every operation the app publishes (its OpenAPI schema is the route table clients see)."""
-    return {(method.upper(), path) for path, ops in app.openapi()["paths"].items() if path not in PUBLIC
+    return {(method.upper(), path) for path, ops in app.openapi()["paths"].items()
+            if path not in PUBLIC | WEBHOOKS
             for method in ops}
 
 
@@ -85,10 +94,28 @@ async def b_session(client, other, auth) -> str:
     return str(r.json()["session_id"])
 
 
+@pytest.fixture
+async def b_calls(client, other, auth) -> dict[str, int]:
+    """B's own campaign, and a call attempt of B's (queued straight into the table: no dialer runs here)."""
+    from hero365.calls import tables as calls_tables
+
+    r = await client.post("/api/v1/voice-agents/outbound/campaigns", headers=auth(other.owner),
+                          json={"name": "B's reminders", "purpose": "feedback", "contact_ids": [other.contact_id]})
+    assert r.status_code == 201, r.text
+    store = client._transport.app.state.gateway.store
+    async with store.engine.begin() as conn:
+        attempt = (await conn.execute(sa.insert(calls_tables.call_attempts).values(
+            business_id=other.business_id, contact_id=other.contact_id, to_number="+15125550999",
+            purpose="feedback", agent="support", state="queued", attempt_no=1, idempotency_key="tenancy-b-1",
+            created_at=store.clock(), scheduled_for=store.clock()).returning(calls_tables.call_attempts.c.id))
+                   ).scalar_one()
+    return {"bcampaign": r.json()["id"], "battempt": attempt}
+
+
 @pytest.mark.parametrize("route", sorted(ROUTES), ids=lambda r: f"{r[0]} {r[1]}")
-async def test_business_a_never_reaches_business_b(client, world, other, b_session, auth, route) -> None:
+async def test_business_a_never_reaches_business_b(client, world, other, b_session, b_calls, auth, route) -> None:
     case = ROUTES[route]
-    ids = {"bsid": b_session, "bcontact": other.contact_id}
+    ids = {"bsid": b_session, "bcontact": other.contact_id, **b_calls}
     method, template = route
     path = _fill(case.get("path") or template, ids)
     body = _fill(case.get("body"), ids)
@@ -115,7 +142,9 @@ async def test_business_a_never_reaches_business_b(client, world, other, b_sessi
 
     # 3. with B's own token the same records are there (the 404s above were tenancy, not absence)
     if "{session_id}" in template and method == "GET":
-        assert (await client.get(path, headers=auth(other.owner))).status_code == 200
+        own = await client.get(path, headers=auth(other.owner))
+        status, said = case.get("own", (200, ""))
+        assert own.status_code == status and (not said or (said in own.text and said not in r.text)), own.text
 
 
 def app_live(client: Any, session_id: str) -> bool:

@@ -514,6 +514,16 @@ def test_run_starts_livekit_in_start_mode_with_the_kinds_name(livekit: FakeLiveK
     assert options.agent_name == "hero365-receptionist" and options.ws_url == livekit.url and options.port == 0
     assert (options.api_key, options.api_secret) == (API_KEY, API_SECRET)
     assert argv[1:] == ["start", "--log-level", "DEBUG"] and sys.argv == before
+
+
+def test_every_log_level_the_cli_offers_is_one_livekit_accepts(livekit: FakeLiveKit) -> None:
+    from livekit.agents.cli._legacy import LogLevel
+
+    for offered in ("DEBUG", "INFO", "WARNING", "ERROR", "warning"):
+        seen: list[str] = []
+        run("personal", log_level=offered, port=0, settings=lk_settings(livekit),
+            run_app=lambda options, seen=seen: seen.append(sys.argv[-1]))
+        assert LogLevel(seen[0])  # LiveKit's own enum: "WARNING" must arrive as "WARN"
     with pytest.raises(NotConfigured):
         worker_options("personal", lk_settings(livekit, livekit_url=None))
 

@@ -182,14 +182,20 @@ def test_long_first_sentence_gives_up_its_first_phrase() -> None:
     assert chunks == ["Okay,", "I've scheduled the water heater for Tuesday, December third at nine AM.", "Bye."]
     assert speech_chunks("Done, thanks.") == ["Done, thanks."]  # short: one piece, natural prosody
     assert speech_chunks("Your technician is on the way and should arrive in about 20 minutes.") == [
-        "Your technician is on the way", "and should arrive in about 20 minutes."]
+        "Your technician is", "on the way and should arrive in about 20 minutes."]  # ~0.8 s of audio first
+    assert speech_chunks("Job 212 for Amanda Wright is now completed.") == [
+        "Job 212", "for Amanda Wright is now completed."]
+    assert speech_chunks("You have three overdue invoices totalling 900 dollars.") == [
+        "You have three", "overdue invoices totalling 900 dollars."]  # no phrase break: the first three words
     assert speech_chunks(PLAIN, first_clause_chars=0) == [PLAIN]
 
 
 async def test_phone_rate_output_is_8k_and_intelligible(espeak: None, transcribe, word_error_rate) -> None:  # type: ignore[no-untyped-def]
     pcm, rate, _ = await _synth(T.PiperTTS(sample_rate=8000), NOTE)
     assert rate == 8000
-    assert word_error_rate(NOTE, transcribe(pcm, rate)) <= 0.15
+    # Piper samples its prosody (noise_scale), so the same sentence varies run to run and tiny.en with it:
+    # 0-3 of the 16 words; a broken phone path (wrong rate, aliasing, clipping) loses most of them.
+    assert word_error_rate(NOTE, transcribe(pcm, rate)) <= 0.25
     # espeak-ng at 8 kHz is hard even for Whisper (~50% WER: its cues live above 4 kHz), so check that
     # the phone path is exactly the wide-band voice band-limited: the streamed resampler == offline
     narrow, rate, _ = await _synth(T.EspeakTTS(sample_rate=8000), NOTE)
@@ -351,3 +357,30 @@ async def test_odd_text_does_not_break_a_voice(espeak: None, make) -> None:  # t
         samples[text] = sum([ev.frame.samples_per_channel async for ev in engine.synthesize(text)])
     assert samples[""] == 0
     assert samples["José Núñez — café 😀!"] > 0 and samples["-v --help"] > 0  # text, not options
+
+
+def test_the_phrase_needed_soonest_is_synthesised_first() -> None:
+    """Two busy workers, then a late job and an urgent one queued: the urgent one runs first."""
+    import threading
+
+    from hero365.voice.speech.urgent import UrgentPool
+
+    pool, gate, order = UrgentPool(1, "test"), threading.Event(), []
+    blocker = pool.submit(0.0, gate.wait, 5)
+    late = pool.submit(3.0, order.append, "rest of a long reply")
+    urgent = pool.submit(0.0, order.append, "first words of another reply")
+    gate.set()
+    for job in (blocker, late, urgent):
+        job.result(timeout=5)
+    assert order == ["first words of another reply", "rest of a long reply"]
+
+
+def test_short_phrases_are_said_from_the_cache_the_second_time(espeak: None) -> None:
+    engine = T.PiperTTS()
+    before = (T.PHRASES.hits, T.PHRASES.misses)
+    first = asyncio.run(_synth(engine, "Got it, thanks."))[0]
+    second = asyncio.run(_synth(engine, "Got it, thanks."))[0]
+    assert T.PHRASES.hits == before[0] + 1 and T.PHRASES.misses >= before[1] + 1
+    assert np.array_equal(first, second)
+    long = "This sentence is far too long to be kept in the phrase cache at all."
+    assert T.PHRASES.get(engine._model, None, long) is None  # never cached: only short phrases are

@@ -15,10 +15,12 @@ from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from ..config import Settings, get_settings
+from ..erp.senders import delivering
 from ..erp.store.db import Store
+from ..insights.metrics import DatabaseMetrics, HttpMetrics
 from . import errors
 from .api.deps import Gateway
-from .api.routes import analytics, health, outbound, personal, sessions, voice_ws
+from .api.routes import analytics, health, metrics, outbound, personal, sessions, twilio, voice_ws
 from .audit import AuditLog
 from .auth import TokenService
 from .middleware import GatewayMiddleware
@@ -61,12 +63,19 @@ def create_app(settings: Settings | None = None, store: Store | None = None, *,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from ..insights import alerts, retention
+        from ..insights.crypto import attach
+        from ..insights.redact import install_log_redaction
         from ..insights.tables import map_insights
 
         map_insights()
+        install_log_redaction()  # phone numbers, e-mails and card numbers never reach the logs
+        attach(store)  # conversation keys loaded (or made once) at start: a bad CONVERSATION_KEYS fails here
         gw.sessions.start()
         try:
-            yield
+            async with alerts.periodic(store, settings), delivering(store, settings), \
+                    retention.periodic(store, settings):  # ALERTS_/OUTBOX_/RETENTION_INTERVAL_SECONDS
+                yield
         finally:
             await gw.sessions.close()
             await gw.audit.close()
@@ -79,7 +88,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None, *,
                               "rate limits, audit; and the web voice page at /.", lifespan=lifespan)
     app.state.gateway = gw
     errors.install(app)
-    for module in (personal, sessions, outbound, analytics, health, voice_ws):
+    for module in (personal, sessions, outbound, analytics, health, voice_ws, metrics, twilio):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -97,4 +106,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None, *,
                            allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type",
                                                                          "X-Business-Id"], max_age=600)
     app.add_middleware(GatewayMiddleware, max_body=settings.gateway_max_body_bytes, audit=gw.audit)
+    app.add_middleware(HttpMetrics)  # outermost: times every request, with the status actually sent
+    app.state.db_metrics = DatabaseMetrics(store.engine, settings.metrics_db_cache_seconds)
     return app

@@ -23,6 +23,8 @@ from typing import Any
 
 from ..erp.domain.errors import NotFound
 from ..erp.domain.tenancy import Actor
+from ..insights import metrics
+from ..insights.redact import redact
 from .audit import AuditLog, Entry
 
 log = logging.getLogger(__name__)
@@ -32,7 +34,9 @@ class AuditingRecorder:
     """Wraps the conversation recorder: every tool call the agent makes is also an audit record.
 
     The tool layer already reports each call to `state.recorder.tool(...)`; wrapping that one object audits
-    every tool of every agent without touching voice/tools.
+    every tool of every agent without touching voice/tools. The audit log is plaintext and append-only, so
+    the arguments go in with phone numbers, e-mails and card numbers redacted (the conversation store keeps
+    them whole, encrypted).
     """
 
     def __init__(self, inner: Any, audit: AuditLog, actor: Actor, session_id: str, channel: str) -> None:
@@ -48,7 +52,7 @@ class AuditingRecorder:
         self._audit.submit(Entry(kind="tool", action=name, outcome=outcome, business_id=self._actor.business_id,
                                  user_id=self._actor.user_id, subject=str(self._actor.user_id or ""),
                                  detail={"session_id": self._session_id, "channel": self._channel,
-                                         "arguments": arguments[:500], "ms": round(seconds * 1000, 1)}))
+                                         "arguments": redact(arguments[:500]), "ms": round(seconds * 1000, 1)}))
         self._inner.tool(name, arguments, output, error, seconds)
 
     def __getattr__(self, name: str) -> Any:
@@ -141,11 +145,13 @@ class SessionRegistry:
         async with self._creating:
             await self._make_room()
             self._live[live.id] = live
+            metrics.session_opened(live.kind)
         if opener is not None:
             try:
                 await opener(live)
             except BaseException:
-                self._live.pop(live.id, None)
+                if self._live.pop(live.id, None) is not None:
+                    metrics.session_closed(live.kind)
                 await live.close()
                 raise
 
@@ -161,6 +167,7 @@ class SessionRegistry:
     async def end(self, session_id: str) -> None:
         live = self._live.pop(session_id, None)
         if live is not None:
+            metrics.session_closed(live.kind)
             await live.close()
 
     async def sweep(self, now: float | None = None) -> int:

@@ -3,15 +3,15 @@
 `voice_session(state, stt, tts)` builds the same AgentSession a LiveKit worker runs (same brain, agents and
 tools), with turn-taking settings chosen by measurement (bench/voice_latency.py --turn-sweep):
 
-- End of turn comes from the VAD (`inference.VAD()`, Silero run by livekit-local-inference, offline): a
-  speech segment ends after 0.5 s of silence, is transcribed, and the turn is committed when the transcript
-  is in (and at least 0.5 s after the last speech). Measured on 4 commands spoken with a pause inside them
-  (0.3/0.5/0.8 s each; `bench/voice_latency.py --turn-sweep`, streaming recogniser): 0.25 s silence cut
-  11/12, 0.35 s 6/12 (0.4 s delay) or 5/12 (0.6 s), 0.5 s 3/12 (only the 0.8 s pauses), and a 0.8 s delay on
-  top of 0.5 s didn't help (3/12) but cost ~290 ms on every turn. A cut turn is not lost: the brain asks for
-  what is missing and the rest of the sentence answers it. The end-of-turn model
-  (`inference.TurnDetector()`) cut 2/12 but judged finished synthetic commands unfinished and waited its
-  3 s max (v2v p50 3.1 s vs 1.3 s); it stays an option (`TurnTuning(detector="model")`).
+- End of turn is semantic (speech/stt/stream.py, LiveKit's "stt" turn-detection mode): the offline VAD
+  (Silero via livekit-local-inference) notices a 0.2 s pause; the turn ends there when the fast path is
+  sure of its words and the brain's parser reads them as a whole command, and waits longer when they are
+  not: 0.3 s plus Whisper's answer (started at once, speculatively) for words the fast path isn't sure of,
+  0.6 s while a note is being dictated, 1 s when the command is missing something ("invoice the ...",
+  "reschedule the Chen job", a lone "stop"). If the user goes on, the words join the same turn. A fixed
+  silence cut commands with pauses inside at 0.25 s (11/12 in the earlier sweep) or cost 0.5-1 s a turn;
+  the end-of-turn model (`inference.TurnDetector()`, `TurnTuning(detector="model")`) waited its 3 s max
+  on synthetic voices. Other recognisers fall back to VAD turns (`vad_min_silence` + `min_delay`).
 - Barge-in: 0.5 s of speech over the agent pauses its audio; a real transcript then stops it and starts the
   user's turn (VAD interruption: LiveKit's "adaptive" detector is a hosted model).
 - Backchannels ("uh huh", "okay", "right") said while the agent is talking are dropped by the recogniser
@@ -26,53 +26,41 @@ tools), with turn-taking settings chosen by measurement (bench/voice_latency.py 
 
 from __future__ import annotations
 
-import asyncio
-import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-import numpy as np
 from livekit import rtc
-from livekit.agents import AgentSession, APIConnectOptions, inference, stt, tts, utils, vad
-from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, NOT_GIVEN, NotGivenOr
+from livekit.agents import AgentSession, APIConnectOptions, inference, stt, tts, vad
+from livekit.agents.types import NOT_GIVEN, NotGivenOr
 from livekit.agents.utils import AudioBuffer
 from livekit.agents.voice import io
 
 from ..config import Settings
 from .session import make_brain
 from .speech.stt import HybridSTT
+from .speech.stt.stream import BACKCHANNELS, EndOfTurn, StreamingHybridSTT, is_backchannel
 from .state import SessionState
 
-__all__ = ["BACKCHANNELS", "BackchannelFilter", "StreamingHybridSTT", "TurnLog", "TurnTimeline", "TurnTuning",
-           "is_backchannel", "make_vad", "voice_session"]
-
-#: Sounds and words a listener makes to show they are following, not to take the turn.
-BACKCHANNELS = frozenset({
-    "uh huh", "uh-huh", "mm hmm", "mhm", "mm", "hmm", "mm-hmm", "um hum", "uh hum", "okay", "ok", "right",
-    "alright", "all right", "i see", "got it", "gotcha", "yeah yeah", "uh huh okay", "okay okay",
-    "right right", "mhmm", "huh", "ah", "oh", "oh okay", "ah okay", "cool", "nice",
-})
-_FILLER = re.compile(r"[^a-z' -]+")
-
-
-def is_backchannel(text: str) -> bool:
-    """'Uh-huh.', 'Okay!', 'mm hmm' -> True; 'stop', 'okay cancel it' -> False."""
-    words = " ".join(_FILLER.sub(" ", text.lower().replace("-", " ")).split())
-    return bool(words) and (words in BACKCHANNELS or words.replace(" ", "-") in BACKCHANNELS)
+__all__ = ["BACKCHANNELS", "BackchannelFilter", "EndOfTurn", "StreamingHybridSTT", "TurnLog", "TurnTimeline",
+           "TurnTuning", "is_backchannel", "make_vad", "voice_session"]
 
 
 @dataclass(frozen=True)
 class TurnTuning:
     """Turn-taking knobs (seconds). Defaults are the measured choice; see the module docstring."""
 
-    detector: Literal["vad", "model"] = "vad"
-    vad_min_silence: float = 0.5  # silence that ends a VAD speech segment (and, with the STT time, the turn)
+    #: "semantic": the hybrid recogniser's stream ends the turn by what was said (speech/stt/stream.py);
+    #: "vad": a fixed silence (`vad_min_silence` + `min_delay`); "model": LiveKit's turn-detector model.
+    #: Recognisers other than the hybrid one fall back from "semantic" to "vad".
+    detector: Literal["semantic", "vad", "model"] = "semantic"
+    vad_min_silence: float = 0.2  # the shortest pause noticed (a speech segment ends)
     vad_activation: float = 0.5
     vad_min_speech: float = 0.05
-    min_delay: float = 0.5  # end-of-turn wait after the last speech (the transcript usually lands later)
+    min_delay: float = 0.5  # "vad"/"model": end-of-turn wait after the last speech
     max_delay: float = 3.0  # the turn model's ceiling on "not finished yet"
+    endpoint: EndOfTurn = field(default_factory=EndOfTurn)  # "semantic": the waits by how finished it sounds
     interrupt_min_duration: float = 0.5  # user speech over the agent that pauses it
     false_interruption_timeout: float = 1.0  # silence after which a non-turn (backchannel, noise) resumes it
     filter_backchannels: bool = True
@@ -81,11 +69,13 @@ class TurnTuning:
     #: "stop" 1 s into the first reply was lost otherwise). The microphone console keeps 3 s.
     aec_warmup: float | None = None
 
-    def turn_handling(self) -> dict[str, Any]:
-        detection: Any = "vad" if self.detector == "vad" else inference.TurnDetector()
+    def turn_handling(self, semantic: bool = False) -> dict[str, Any]:
+        """LiveKit's options; `semantic` when the recogniser's stream owns the end of turn ("stt" mode)."""
+        detection: Any = "stt" if semantic else "vad" if self.detector != "model" else inference.TurnDetector()
         return {
             "turn_detection": detection,
-            "endpointing": {"mode": "fixed", "min_delay": self.min_delay, "max_delay": self.max_delay},
+            "endpointing": {"mode": "fixed", "min_delay": 0.0 if semantic else self.min_delay,
+                            "max_delay": self.max_delay},
             "interruption": {"enabled": True, "mode": "vad", "min_duration": self.interrupt_min_duration,
                              "min_words": 0, "resume_false_interruption": True,
                              "false_interruption_timeout": self.false_interruption_timeout},
@@ -131,107 +121,6 @@ class BackchannelFilter(stt.STT):
         return ev
 
 
-class StreamingHybridSTT(stt.STT):
-    """HybridSTT decoding while the user speaks: the session's VAD marks the utterance, pocketsphinx is fed
-    each 32 ms window as it is heard, so its answer is ready ~10 ms after the speech ends instead of after a
-    whole-utterance decode (100-400 ms here), and the decoding never blocks the event loop for long (other
-    sessions' audio keeps flowing). Whisper, when the fast path isn't sure, still runs on the whole segment.
-    Backchannels said over the agent are dropped as in `BackchannelFilter`."""
-
-    def __init__(self, hybrid: Any, vad_engine: vad.VAD, agent_talking: Callable[[], bool] = lambda: False,
-                 *, filter_backchannels: bool = True) -> None:
-        super().__init__(capabilities=stt.STTCapabilities(streaming=True, interim_results=False))
-        self.hybrid, self.vad, self.agent_talking = hybrid, vad_engine, agent_talking
-        self.filter_backchannels = filter_backchannels
-        self.dropped: list[str] = []
-
-    @property
-    def model(self) -> str:
-        return self.hybrid.model
-
-    @property
-    def provider(self) -> str:
-        return self.hybrid.provider
-
-    def keep(self, text: str) -> bool:
-        """False for a backchannel heard while the agent is mid-reply (it is recorded in `dropped`)."""
-        if text and self.filter_backchannels and self.agent_talking() and is_backchannel(text):
-            self.dropped.append(text)
-            return False
-        return bool(text)
-
-    async def _recognize_impl(self, buffer: AudioBuffer, *, language: NotGivenOr[str] = NOT_GIVEN,
-                              conn_options: APIConnectOptions) -> stt.SpeechEvent:
-        ev = await self.hybrid.recognize(buffer=buffer, language=language, conn_options=conn_options)
-        text = ev.alternatives[0].text if ev.alternatives else ""
-        if not self.keep(text):
-            return stt.SpeechEvent(type=stt.SpeechEventType.FINAL_TRANSCRIPT,
-                                   alternatives=[stt.SpeechData(language="en", text="")])
-        return ev
-
-    def stream(self, *, language: NotGivenOr[str] = NOT_GIVEN,
-               conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS) -> stt.RecognizeStream:
-        return _HybridStream(self, conn_options=conn_options)
-
-
-class _HybridStream(stt.RecognizeStream):
-    def __init__(self, owner: StreamingHybridSTT, *, conn_options: APIConnectOptions) -> None:
-        super().__init__(stt=owner, conn_options=conn_options, sample_rate=16000)  # frames arrive at 16 kHz
-        self._owner = owner
-
-    async def _run(self) -> None:
-        owner, hybrid = self._owner, self._owner.hybrid
-        vad_stream = owner.vad.stream()
-
-        async def forward() -> None:
-            async for item in self._input_ch:
-                if isinstance(item, self._FlushSentinel):
-                    vad_stream.flush()
-                else:
-                    vad_stream.push_frame(item)
-            vad_stream.end_input()
-
-        async def recognize() -> None:
-            from .speech.stt.sphinx import Utterance
-
-            model, decoder = hybrid.stream_decoder()
-            utt: Utterance | None = None
-            async for ev in vad_stream:
-                if ev.type == vad.VADEventType.START_OF_SPEECH:
-                    if hybrid.domain_model is not model:  # the business's names changed
-                        model, decoder = hybrid.stream_decoder()
-                    utt = Utterance(decoder)
-                    for f in ev.frames:  # the speech so far, with its prefix padding
-                        utt.feed(bytes(f.data))
-                    self._event_ch.send_nowait(stt.SpeechEvent(type=stt.SpeechEventType.START_OF_SPEECH))
-                elif ev.type == vad.VADEventType.INFERENCE_DONE and utt is not None and ev.frames:
-                    for f in ev.frames:  # each window once: the one that started speech is in START's frames
-                        utt.feed(bytes(f.data))
-                elif ev.type == vad.VADEventType.END_OF_SPEECH and utt is not None:
-                    ended = time.time() - ev.silence_duration - ev.inference_duration
-                    self._event_ch.send_nowait(stt.SpeechEvent(type=stt.SpeechEventType.END_OF_SPEECH,
-                                                               speech_end_time=ended))
-                    t0 = time.perf_counter()
-                    rec = utt.finish()
-                    utt = None
-                    pcm = np.concatenate([np.frombuffer(bytes(f.data), dtype=np.int16) for f in ev.frames])
-                    result = await hybrid.complete(rec, pcm, {"sphinx": rec.decode_ms,
-                                                              "sphinx_final": (time.perf_counter() - t0) * 1000})
-                    if not owner.keep(result.text):
-                        continue
-                    confidence = rec.confidence if result.source == "sphinx" else 0.9
-                    self._event_ch.send_nowait(stt.SpeechEvent(
-                        type=stt.SpeechEventType.FINAL_TRANSCRIPT,
-                        alternatives=[stt.SpeechData(language="en", text=result.text, confidence=confidence)]))
-
-        tasks = [asyncio.create_task(forward()), asyncio.create_task(recognize())]
-        try:
-            await asyncio.gather(*tasks)
-        finally:
-            await utils.aio.cancel_and_wait(*tasks)
-            await vad_stream.aclose()
-
-
 def voice_session(state: SessionState, stt_engine: stt.STT | None, tts_engine: tts.TTS,
                   vad_engine: vad.VAD | None = None,
                   *, audio_in: io.AudioInput | None = None, audio_out: io.AudioOutput | None = None,
@@ -248,16 +137,18 @@ def voice_session(state: SessionState, stt_engine: stt.STT | None, tts_engine: t
 
     vad_engine = vad_engine or make_vad(tuning)
     heard: stt.STT | None
+    semantic = tuning.detector == "semantic" and isinstance(stt_engine, HybridSTT)
     if stt_engine is None:  # typed turns only (a channel without a recogniser)
         heard = None
-    elif isinstance(stt_engine, HybridSTT):
+    elif isinstance(stt_engine, HybridSTT):  # a transcript per pause unless the stream owns the turn
         heard = StreamingHybridSTT(stt_engine, vad_engine, agent_talking,
-                                   filter_backchannels=tuning.filter_backchannels)
+                                   filter_backchannels=tuning.filter_backchannels,
+                                   endpoint=tuning.endpoint if semantic else EndOfTurn(0, 0, 0, 0))
     else:  # another recogniser (a hosted plugin, a test double): LiveKit's adapter, backchannels filtered
         heard = BackchannelFilter(stt_engine, agent_talking) if tuning.filter_backchannels else stt_engine
     session: AgentSession[SessionState] = AgentSession(
         stt=heard, llm=brain, tts=tts_engine, vad=vad_engine, userdata=state,
-        turn_handling=tuning.turn_handling(),  # type: ignore[typeddict-item]
+        turn_handling=tuning.turn_handling(semantic),  # type: ignore[typeddict-item]
         aec_warmup_duration=tuning.aec_warmup,
     )
     holder.append(session)
@@ -300,6 +191,7 @@ class TurnTimeline:
         self.false_interruptions = 0
         self._stt = stt_engine
         self._pending = TurnLog()
+        self._session, self._reported = session, 0
         session.on("user_input_transcribed", self._on_transcribed)
         session.on("agent_state_changed", self._on_state)
         # per-stage timings (EOU, LLM, TTS); registered on the emitter itself to skip the deprecation warning
@@ -329,6 +221,20 @@ class TurnTimeline:
             self._pending = TurnLog()
         elif ev.new_state == "speaking" and self.turns and self.turns[-1].speaking_at is None:
             self.turns[-1].speaking_at = now
+        elif ev.new_state == "listening" and len(self.turns) > self._reported:
+            self._report()
+
+    def _report(self) -> None:
+        """The agent listens again, so the turn's log is complete: hand it to the session's conversation
+        recorder (insights: per-turn timings), when one is recording."""
+        done, self._reported = self.turns[self._reported:], len(self.turns)
+        try:
+            recorder = getattr(self._session.userdata, "recorder", None)
+        except ValueError:  # a session without userdata has nothing recording it
+            return
+        if recorder is not None and hasattr(recorder, "timings"):
+            for turn in done:
+                recorder.timings(turn.as_dict())
 
     def _on_metrics(self, ev: Any) -> None:
         m = ev.metrics

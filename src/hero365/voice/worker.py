@@ -192,7 +192,8 @@ def run(kind: AgentKind | str, *, log_level: str = "INFO", port: int = HEALTH_PO
     """
     options = worker_options(kind, settings, port=port)
     saved = sys.argv
-    sys.argv = [f"hero365 worker ({options.agent_name})", "start", "--log-level", log_level.upper()]
+    level = {"WARNING": "WARN", "FATAL": "CRITICAL"}.get(log_level.upper(), log_level.upper())  # LiveKit's names
+    sys.argv = [f"hero365 worker ({options.agent_name})", "start", "--log-level", level]
     try:
         run_app(options)
     finally:

@@ -18,8 +18,13 @@ class Channel(enum.StrEnum):
 
 class MessageStatus(enum.StrEnum):
     QUEUED = "queued"
+    #: Claimed by one deliverer until `lease_until` (a deliverer that dies leaves it to expire, then it is retried).
+    SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+
+#: Tries before a message is given up as failed.
+MAX_ATTEMPTS = 5
 
 
 @dataclass(eq=False)
@@ -36,17 +41,19 @@ class OutboxMessage(TenantOwned):
     error: str | None = None
     created_at: datetime | None = None
     sent_at: datetime | None = None
+    lease_until: datetime | None = None
     id: int | None = None
 
     def delivered(self, at: datetime) -> None:
-        self.status, self.sent_at, self.error = MessageStatus.SENT, at, None
+        self.status, self.sent_at, self.error, self.lease_until = MessageStatus.SENT, at, None, None
         self.attempts += 1
 
     def failed(self, error: str) -> None:
+        """A try that did not get through: queued again for a later try, failed for good after MAX_ATTEMPTS."""
         self.attempts += 1
         self.error = error
-        if self.attempts >= 5:
-            self.status = MessageStatus.FAILED
+        self.lease_until = None
+        self.status = MessageStatus.FAILED if self.attempts >= MAX_ATTEMPTS else MessageStatus.QUEUED
 
 
 class Sender(Protocol):

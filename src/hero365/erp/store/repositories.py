@@ -312,6 +312,34 @@ class Outbox(Repository[OutboxMessage]):
         stmt = sa.select(OutboxMessage).where(c.status == MessageStatus.QUEUED.value).order_by(c.id).limit(limit)
         return await self._all(stmt)
 
+    async def due(self, now: datetime, channels: Sequence[str], limit: int = 100) -> list[int]:
+        """Messages to try now on these channels: queued, or claimed by a deliverer whose lease ran out."""
+        c = t.outbox.c
+        stmt = (sa.select(OutboxMessage.id).where(  # type: ignore[call-overload]  (ORM-enabled: tenant-scoped)
+            c.channel.in_(list(channels)),
+            sa.or_(c.status == MessageStatus.QUEUED.value,
+                   sa.and_(c.status == MessageStatus.SENDING.value, c.lease_until < now)))
+                .order_by(c.id).limit(limit))
+        return list((await self.s.execute(stmt)).scalars())
+
+    async def waiting(self) -> dict[str, int]:
+        """Queued messages per channel (for saying which channel has no sender)."""
+        c = t.outbox.c
+        stmt = (sa.select(OutboxMessage.channel, sa.func.count())  # type: ignore[call-overload]
+                .where(c.status == MessageStatus.QUEUED.value).group_by(OutboxMessage.channel))
+        return {str(ch.value if hasattr(ch, "value") else ch): n for ch, n in (await self.s.execute(stmt)).all()}
+
+    async def claim(self, message_id: int, now: datetime, until: datetime) -> bool:
+        """Take one message for sending (a conditional UPDATE: of two deliverers, exactly one wins)."""
+        c = t.outbox.c
+        stmt = (sa.update(OutboxMessage).where(
+            c.id == message_id,
+            sa.or_(c.status == MessageStatus.QUEUED.value,
+                   sa.and_(c.status == MessageStatus.SENDING.value, c.lease_until < now)))
+                .values(status=MessageStatus.SENDING.value, lease_until=until)
+                .execution_options(synchronize_session=False))
+        return bool((await self.s.execute(stmt)).rowcount == 1)  # type: ignore[attr-defined]
+
 
 class Activity(Repository[ActivityEntry]):
     model = ActivityEntry
@@ -336,6 +364,12 @@ class Directory:
 
     async def business(self, business_id: int) -> Business | None:
         return await self.s.get(Business, business_id)
+
+    async def businesses_with_mail(self) -> list[int]:
+        """Businesses with messages waiting in the outbox (queued or mid-send)."""
+        c = t.outbox.c
+        stmt = sa.select(c.business_id).where(c.status.in_([MessageStatus.QUEUED.value, MessageStatus.SENDING.value]))
+        return list((await self.s.execute(stmt.distinct().order_by(c.business_id))).scalars())
 
     async def businesses(self) -> list[Business]:
         return list((await self.s.execute(sa.select(Business).order_by(t.businesses.c.id))).scalars().all())

@@ -298,6 +298,7 @@ outbox = sa.Table(
     sa.Column("contact_id", Id, sa.ForeignKey("contacts.id", ondelete="SET NULL")),
     sa.Column("related", sa.String(100)), sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("error", sa.Text), sa.Column("created_at", UTCDateTime), sa.Column("sent_at", UTCDateTime),
+    sa.Column("lease_until", UTCDateTime),
 )
 activity_log = sa.Table(
     "activity_log", metadata, _pk(), _biz(),

@@ -21,8 +21,11 @@ def disclosure(state: SessionState, business: str, callback: str | None, contact
     """Who we are, that this is automated, why we call, recording, callback number, and how to opt out."""
     purpose = f", calling {state.purpose.spoken}" if state.purpose and state.purpose.spoken else ""
     back = f" You can reach us at {callback}." if callback else ""
-    return (f"Hi {contact_first_name}, this is the automated assistant for {business}{purpose}. "
-            f"This call may be recorded.{back} If you'd rather we didn't call, just say stop calling at any time.")
+    # said only when it is true: the phone bridge sets "recorded"; elsewhere the CALL_RECORDING setting decides
+    recorded = state.handoff.get("recorded", state.store.settings.call_recording)
+    note = " This call may be recorded." if recorded else ""
+    return (f"Hi {contact_first_name}, this is the automated assistant for {business}{purpose}."
+            f"{note}{back} If you'd rather we didn't call, just say stop calling at any time.")
 
 
 class _CallingAgent(Hero365Agent):

@@ -62,5 +62,8 @@ class ReceptionistAgent(Hero365Agent):
         known = self.state.handoff.get("caller_known")
         name = str(self.state.handoff.get("caller_name", "")).split()[0] if known else ""
         hello = f"Hi {name}, thanks" if name else "Thanks"
-        await self.greet(f"{hello} for calling {business.name}. I'm the automated assistant, and this call may "
-                               "be recorded. How can I help you today?")
+        # "may be recorded" only when it is (the phone bridge sets "recorded"; elsewhere CALL_RECORDING decides)
+        recorded = self.state.handoff.get("recorded", self.state.store.settings.call_recording)
+        note = ", and this call may be recorded" if recorded else ""
+        await self.greet(f"{hello} for calling {business.name}. I'm the automated assistant{note}. "
+                         "How can I help you today?")

@@ -19,8 +19,8 @@ import subprocess
 import threading
 import time
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from queue import Queue
@@ -33,11 +33,14 @@ from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, APIConnectOptions
 from ...erp.domain.errors import NotConfigured
 from .audio import StreamResampler, resample
 from .speak_text import clauses, normalize_for_speech, speech_chunks, split_sentences
+from .urgent import UrgentPool
 
 if TYPE_CHECKING:
     from ...config import Settings
 
-__all__ = ["EspeakPhonemizer", "EspeakTTS", "PiperModel", "PiperTTS", "load_piper", "make_tts", "piper_missing"]
+__all__ = ["PHRASES", "EspeakPhonemizer", "EspeakTTS", "PhraseCache", "PiperModel", "PiperTTS", "load_piper",
+           "make_tts",
+           "piper_missing"]
 
 log = logging.getLogger(__name__)
 ESPEAK = os.environ.get("ESPEAK_NG", "espeak-ng")
@@ -222,8 +225,44 @@ class PiperModel:
 
 
 _MODELS: dict[tuple[str, str], PiperModel] = {}
+
+
+class PhraseCache:
+    """Audio of short phrases already spoken ("Okay,", "Done.", "Job 212", "You have 3 jobs today."): a
+    reply's first chunk is short by design (speech_chunks), and the same openers recur all day, so saying
+    them again costs nothing. Only phrases of at most `max_words` words; least recently used dropped."""
+
+    def __init__(self, size: int = 512, max_words: int = 5) -> None:
+        self.size, self.max_words = size, max_words
+        self._audio: OrderedDict[tuple[int, float | None, str], list[np.ndarray]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, model: PiperModel, scale: float | None, text: str) -> list[np.ndarray] | None:
+        if len(text.split()) > self.max_words:
+            return None
+        with self._lock:
+            found = self._audio.get((id(model), scale, text))
+            if found is not None:
+                self._audio.move_to_end((id(model), scale, text))
+                self.hits += 1
+            else:
+                self.misses += 1
+            return found
+
+    def put(self, model: PiperModel, scale: float | None, text: str, audio: list[np.ndarray]) -> None:
+        if len(text.split()) <= self.max_words:
+            with self._lock:
+                self._audio[(id(model), scale, text)] = audio
+                while len(self._audio) > self.size:
+                    self._audio.popitem(last=False)
+
+
+PHRASES = PhraseCache()
 _LOAD_LOCK = threading.Lock()
-_EXECUTOR = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1), thread_name_prefix="tts")
+#: One synthesis per core at a time, the phrase needed soonest first (a reply's first words before the rest
+#: of another reply): urgent.py.
+_POOL = UrgentPool(max(1, os.cpu_count() or 1), "tts")
 
 
 def piper_missing() -> str | None:
@@ -263,7 +302,7 @@ class PiperTTS(tts.TTS):
     and a call with many sentences emits each as soon as it is synthesised."""
 
     def __init__(self, *, model: PiperModel | None = None, sample_rate: int | None = None,
-                 length_scale: float | None = None, normalize: bool = True, first_clause_chars: int = 40) -> None:
+                 length_scale: float | None = None, normalize: bool = True, first_clause_chars: int = 24) -> None:
         self._model = model or load_piper()
         super().__init__(capabilities=tts.TTSCapabilities(streaming=False),
                          sample_rate=sample_rate or self._model.sample_rate, num_channels=1)
@@ -289,13 +328,17 @@ class _PiperStream(tts.ChunkedStream):
         output_emitter.initialize(request_id=utils.shortuuid(), sample_rate=rate, num_channels=1,
                                   mime_type="audio/pcm", frame_size_ms=50)
         text = normalize_for_speech(self.input_text) if t._normalize else self.input_text
-        loop = asyncio.get_running_loop()
 
         def run(chunk: str) -> list[np.ndarray]:
             return list(model.synthesize(chunk, t._length_scale))
 
+        queued = 0.0  # seconds of audio already out: the slack before this chunk is heard
         for chunk in speech_chunks(text, t._first_clause):
-            parts = await loop.run_in_executor(_EXECUTOR, run, chunk)
+            parts = PHRASES.get(model, t._length_scale, chunk)
+            if parts is None:
+                parts = await _POOL.run(queued, run, chunk)
+                PHRASES.put(model, t._length_scale, chunk, parts)
+            queued += sum(p.size for p in parts) / model.sample_rate
             for pcm in parts:
                 if rate != model.sample_rate:
                     pcm = resample(pcm, model.sample_rate, rate)

@@ -7,8 +7,10 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from hero365.calls import tables as _calls_tables  # noqa: F401  (registers campaigns, attempts, DNC)
 from hero365.erp.store.tables import metadata
 from hero365.gateway import tables as _gateway_tables  # noqa: F401  (registers the audit log)
+from hero365.insights import alerts as _alerts  # noqa: F401  (registers the alerts table)
 from hero365.insights import tables as _insights_tables  # noqa: F401  (registers the conversation store)
 
 config = context.config

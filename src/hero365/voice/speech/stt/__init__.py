@@ -14,7 +14,8 @@ def make_stt(settings=None, vocab: Vocabulary | None = None, *, speaker: str = "
     settings = settings or get_settings()
     choice = getattr(settings, "stt", "hybrid")
     if choice in ("hybrid", "local"):
-        return HybridSTT(vocab, speaker=speaker, sphinx_min_confidence=getattr(settings, "stt_fast_confidence", 0.92))
+        return HybridSTT(vocab, speaker=speaker, sphinx_min_confidence=getattr(settings, "stt_fast_confidence", 0.88),
+                         whisper_context=getattr(settings, "stt_whisper_context", 10.0))
     if choice == "sphinx":
         return HybridSTT(vocab, speaker=speaker, use_whisper=False, sphinx_min_confidence=0.0)
     if choice == "deepgram":

@@ -7,6 +7,7 @@ the intent contract (shared/nlu/INTENTS.md), not copied from any evaluation set.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from collections.abc import Iterable
@@ -243,6 +244,13 @@ def sentences(vocab: Vocabulary, per_template: int = 12, seed: int = 7) -> list[
     for n in range(0, 100):  # numbers on their own, as answers
         out.append(spell(n))
     return [s for s in out if s]
+
+
+@functools.cache
+def command_words() -> frozenset[str]:
+    """The words of the command templates themselves (no names, numbers or dates): what the brain listens for."""
+    text = re.sub(r"\{\w+\}", " ", TEMPLATES.replace("|", " "))
+    return frozenset(_words(text).split()) | {w for s in STATUSES for w in s.split()}
 
 
 def words_of(corpus: Iterable[str]) -> set[str]:

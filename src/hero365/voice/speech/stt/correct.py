@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Levenshtein
 
+from .corpus import command_words
 from .g2p import cmudict, pronunciations
 
 #: Words of this trade and its commands that a general recogniser tends to split or misspell.
@@ -52,7 +53,16 @@ DOMAIN_TERMS = [
     "filters",
     "gasket",
     "flange",
+    "on hold",
 ]
+_TERMS = frozenset(DOMAIN_TERMS)
+#: Nouns that follow a customer's name in a command ("the chin job", "the petals estimate").
+_NAME_CONTEXT = frozenset(["job", "estimate", "quote", "invoice", "project", "house", "place", "account", "remodel",
+                           "appointment", "bill"])
+#: Words a time follows ("thursday attend" -> at 10).
+_DAY_WORDS = frozenset(["tomorrow", "today", "tonight", "morning", "afternoon", "evening", "instead", "then"])
+#: Words that may follow "job a" when Whisper wrote "a" for "eight" ("reschedule job a to december 4").
+_AFTER_NUMBER = frozenset(["to", "for", "is", "as", "on", "at", "and", "done", "complete", "finished", "status"])
 _STRESS = re.compile(r"\d")
 _WORD = re.compile(r"[a-z0-9']+(?::[0-9]{2})?")
 _VOWELS = frozenset(["AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"])
@@ -141,8 +151,9 @@ class Corrector:
         return corrector
 
     def correct(self, text: str) -> str:
-        words = _WORD.findall(spoken_form(text).replace("-", " "))
+        words = _misheard_words(_WORD.findall(spoken_form(text).replace("-", " ")))
         _learn_unknown(words)
+        commands = command_words()
         out: list[str] = []
         i = 0
         while i < len(words):
@@ -156,17 +167,23 @@ class Corrector:
                 span = words[i : i + n]
                 if len(span) < n or (n == 1 and span[0].removesuffix("s") in self.name_words):
                     continue  # a word of a known name ("baker", "bakers") stays, but "tom bakker" may still match
+                name_slot = n == 1 and i > 0 and words[i - 1] == "the" and (
+                    span[0].endswith("s") or (i + 1 < len(words) and words[i + 1] in _NAME_CONTEXT))
                 if any(" ".join(span[j:k]) in self.known for j in range(1, n) for k in range(j + 1, n + 1)):
                     continue  # "to raj patel" holds a name said right: it is matched as it is, "to" kept
                 variants = self._span_variants(span)
                 if not variants:
                     continue
+                if name_slot and span[0].endswith("s"):  # "the petals": a family's name in the plural
+                    variants += [v[:-1] for v in variants if v[-1] in ("S", "Z")]
+                english = all(w in commands or w in cmudict() for w in span)
                 for target_n in {n, max(1, n - 1), n + 1}:
                     for target, phrase in self.index.get(target_n, []):
                         if phrase == " ".join(span):
                             continue
+                        threshold = _threshold(span, phrase, name_slot=name_slot, english=english)
                         score = max(_closeness(phones, target) for phones in variants)
-                        if score >= _threshold(span, phrase) and (best is None or score > best[0]):
+                        if score >= threshold and (best is None or score > best[0]):
                             best = (score, n, phrase)
             if best is not None and not (best[1] == 1 and words[i] in self.phrases):
                 out.append(best[2])
@@ -181,10 +198,12 @@ class Corrector:
         """The span's sounds under each dictionary pronunciation of its words ("voices" ends in AH Z or IH Z:
         only the second is one slip from "invoices"), at most 8 combinations."""
         combos: list[tuple[str, ...]] = [()]
-        for w in span:
+        for k, w in enumerate(span):
             prons = _word_variants(w)
             if not prons:
                 return []
+            if k < len(span) - 1:  # connected speech drops the D of "and", "end" before the next word
+                prons = prons + tuple(p[:-1] for p in prons if p[-2:] == ("N", "D"))
             combos = [c + p for c in combos for p in prons][:8]
         return combos
 
@@ -199,6 +218,26 @@ class Corrector:
         return tuple(phones)
 
 
+def _misheard_words(words: list[str]) -> list[str]:
+    """Whisper's usual slips on this trade's commands, undone by their place in the sentence: "eight" as "a"
+    after a record's noun ("reschedule job a to december 4"), "note" as "no" after "add a" ("add a no to job
+    42"), "named" as "name" ("create a customer name david kim"), "at ten" as "attend" after a day
+    ("thursday attend")."""
+    out = list(words)
+    for k in range(1, len(out)):
+        prev, nxt = out[k - 1], (out[k + 1] if k + 1 < len(out) else None)
+        if out[k] == "a" and prev in ("job", "invoice", "estimate", "project", "number") and (
+                nxt is None or nxt in _AFTER_NUMBER):
+            out[k] = "8"
+        elif out[k] == "no" and prev == "a" and k >= 2 and out[k - 2] in ("add", "put", "leave", "make"):
+            out[k] = "note"
+        elif out[k] == "name" and prev in ("customer", "contact", "client") and nxt not in (None, "is", "of"):
+            out[k] = "named"
+        elif out[k] == "attend" and (prev in _DAY_WORDS or prev.endswith("day")):
+            out[k : k + 1] = ["at", "10"]
+    return out
+
+
 def _closeness(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     """1 for the same sounds; consonant slips cost a full step, vowel-for-vowel slips half of one."""
     if not a or not b:
@@ -210,9 +249,23 @@ def _closeness(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     return 1.0 - (skeleton + 0.5 * max(0, full - skeleton)) / max(len(a), len(b))
 
 
-def _threshold(span: list[str], phrase: str) -> float:
+def _threshold(span: list[str], phrase: str, *, name_slot: bool = False, english: bool = False) -> float:
     """How alike the sounds must be: identical for short spans and common words, a little looser for long
-    spans (more phonemes, so one slip matters less)."""
+    spans (more phonemes, so one slip matters less). In a name's place ("the chin job", "the petals") a vowel
+    slip onto a name is allowed; elsewhere an English word ("saying", "right") never becomes a name, and English
+    word pairs only merge into one word or a name when nearly alike ("fine see" is no furnace, "call us" no
+    Wallace). `english`: every word of the span is a dictionary or command word."""
+    is_term = phrase in _TERMS
+    if name_slot and not is_term:
+        return min(_base_threshold(span, phrase), 0.8)
+    if len(span) == 1 and english and not is_term:
+        return float("inf")
+    if len(span) >= 2 and (" " not in phrase or (english and not is_term)):
+        return max(_base_threshold(span, phrase), 0.85)
+    return _base_threshold(span, phrase)
+
+
+def _base_threshold(span: list[str], phrase: str) -> float:
     common = all(w in _COMMON for w in span)
     phones = sum(len(_word_phones(w) or ()) for w in span)
     if phones <= 3:

@@ -24,10 +24,11 @@ from livekit.agents import APIConnectOptions, stt
 from livekit.agents.types import NOT_GIVEN, NotGivenOr
 from livekit.agents.utils import AudioBuffer, merge_frames
 
-from ...brain.nlu import Lexicon, parse
+from ...brain.nlu import Lexicon, Parse, parse
 from ..audio import resample
 from .corpus import Vocabulary
 from .correct import Corrector
+from .endpoint import Completeness, completeness
 from .sphinx import Decoder, DomainModel, Recognition, make_decoder, recognize
 from .whisper import transcribe_async
 
@@ -48,12 +49,13 @@ class HybridSTT(stt.STT):
         self,
         vocab: Vocabulary | None = None,
         *,
-        sphinx_min_confidence: float = 0.92,
+        sphinx_min_confidence: float = 0.88,
         parse_min_confidence: float = 0.75,
         speaker: str = "personal",
         use_whisper: bool = True,
         timezone: str = "America/Chicago",
         whisper_hotwords: bool = False,
+        whisper_context: float | None = 10.0,
     ) -> None:
         super().__init__(capabilities=stt.STTCapabilities(streaming=False, interim_results=False))
         self.sphinx_min_confidence = sphinx_min_confidence
@@ -62,6 +64,7 @@ class HybridSTT(stt.STT):
         self.use_whisper = use_whisper
         self.timezone = timezone
         self.whisper_hotwords = whisper_hotwords
+        self.whisper_context = whisper_context  # seconds the encoder sees (whisper.py); None: 30 s
         self.last: HybridResult | None = None
         self.set_vocabulary(vocab or Vocabulary())
 
@@ -92,12 +95,28 @@ class HybridSTT(stt.STT):
         # on afterwards by the corrector instead. `whisper_hotwords=True` brings the prompt back.
         self._hotwords = (", ".join(names[:80]) or None) if self.whisper_hotwords else None
 
-    def confident(self, rec: Recognition, now: datetime | None = None) -> bool:
-        if not rec.text or rec.confidence < self.sphinx_min_confidence:
-            return False
+    def parse(self, text: str, now: datetime | None = None) -> Parse:
+        """The brain's reading of `text` with this business's names (what decides the fast path)."""
         moment = now or datetime.now(ZoneInfo(self.timezone))
-        p = parse(rec.text, "customer" if self.speaker == "customer" else "personal", moment, names=self._lexicon)
-        return p.intent != "out_of_scope" and p.confidence >= self.parse_min_confidence
+        return parse(text, "customer" if self.speaker == "customer" else "personal", moment, names=self._lexicon)
+
+    def confident(self, rec: Recognition, now: datetime | None = None) -> bool:
+        return self.judge(rec, now)[0]
+
+    def judge(self, rec: Recognition, now: datetime | None = None, *, min_confidence: float | None = None,
+              speech_s: float | None = None) -> tuple[bool, Completeness]:
+        """(use the fast path's words?, is the command finished?): sure of its words AND a confident,
+        in-domain parse; and whether that parse is a whole command (endpoint.py), for the end of turn.
+        One word for `speech_s` >= 1.2 s of audio is never sure: the decoder squeezed a phrase it did not
+        know into a word it did ("transfer me to support" -> "what", at confidence 1.0)."""
+        if not rec.text:
+            return False, Completeness.INCOMPLETE
+        p = self.parse(rec.text, now)
+        floor = self.sphinx_min_confidence if min_confidence is None else min_confidence
+        squeezed = speech_s is not None and speech_s >= 1.2 and len(rec.text.split()) == 1
+        sure = (rec.confidence >= floor and p.intent != "out_of_scope" and not squeezed
+                and p.confidence >= self.parse_min_confidence)
+        return sure, completeness(rec.text, p)
 
     async def transcribe(self, pcm: np.ndarray, sample_rate: int) -> HybridResult:
         """One utterance of int16 mono audio at any rate."""
@@ -121,16 +140,22 @@ class HybridSTT(stt.STT):
         """The decision once the fast path has decoded an utterance (16 kHz int16 `pcm16`): its words when
         sure and in domain, else Whisper's, snapped onto the vocabulary."""
         timings = dict(timings or {})
-        if self.confident(rec) or not self.use_whisper:
+        if self.judge(rec, speech_s=pcm16.size / 16000)[0] or not self.use_whisper:
             result = HybridResult(rec.text, "sphinx", rec, timings_ms=timings)
         else:
-            t1 = time.perf_counter()
-            heard = await transcribe_async(pcm16, self._hotwords)
-            timings["whisper"] = (time.perf_counter() - t1) * 1000
-            text = self._corrector.correct(heard)
-            result = HybridResult(text, "whisper", rec, heard, timings)
+            result = await self.second_opinion(rec, pcm16, timings)
         self.last = result
         return result
+
+    async def second_opinion(self, rec: Recognition, pcm16: np.ndarray, timings: dict[str, float] | None = None
+                             ) -> HybridResult:
+        """Whisper's words for the utterance, snapped onto the business's vocabulary (one shared model,
+        one decode at a time: whisper.py)."""
+        timings = dict(timings or {})
+        t1 = time.perf_counter()
+        heard = await transcribe_async(pcm16, self._hotwords, self.whisper_context)
+        timings["whisper"] = (time.perf_counter() - t1) * 1000
+        return HybridResult(self._corrector.correct(heard), "whisper", rec, heard, timings)
 
     async def _recognize_impl(
         self, buffer: AudioBuffer, *, language: NotGivenOr[str] = NOT_GIVEN, conn_options: APIConnectOptions

@@ -1,0 +1,1 @@
+"""Calls: outbound campaigns and the dialer, compliance before every dial, and telephony trunks."""
