@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from calls_helpers import wait_udp_bound
 
 from hero365.calls import tables as t
 from hero365.calls.audiences import Audience, AudienceKind
@@ -50,12 +51,21 @@ async def _counts(store, campaign_id: int) -> Counter:
     return Counter(r.state for r in rows)
 
 
+async def _decisions(store) -> Counter:
+    d = t.call_decisions.c
+    async with store.engine.connect() as conn:
+        return Counter((await conn.execute(sa.select(d.reason))).scalars())
+
+
 async def test_a_worker_killed_mid_campaign_loses_nothing_and_calls_nobody_twice(world, redis_test_url,
                                                                                   tmp_path: Path) -> None:
     if not shutil.which("sipp"):
         pytest.skip("sipp (Debian sip-tester) is not installed: the SIP peer for this test is missing")
     store = world.store
     store.clock = lambda: datetime.now(UTC)  # the workers live in real time; so does this test
+    # and at any hour: the legal window is opened here as it is in the workers' environment below, or a run at
+    # 21:00-8:00 in Texas would schedule every call for the morning (the start of a campaign checks it too)
+    store.settings = store.settings.model_copy(update={"calling_hours_start": 0, "calling_hours_end": 24})
     async with store.uow(world.business_id) as uow:  # calls at any hour, so the test runs whenever CI does
         await set_rules(uow, window_start=0, window_end=24, days="0123456", holidays="none")
         ids = []
@@ -69,6 +79,7 @@ async def test_a_worker_killed_mid_campaign_loses_nothing_and_calls_nobody_twice
     sipp = subprocess.Popen(["sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(sip_port), "-mp",
                              str(_free_udp_port()), "-trace_msg", "-message_file", str(log_file), "-nostdin"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
+    wait_udp_bound(sip_port)
     queue_name = f"test:dialer:{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "DATABASE_URL": store.settings.database_url, "REDIS_URL": redis_test_url,
            "DIALER_QUEUE_NAME": queue_name, "DIALER_MODE": "line_check", "DIALER_LINE_CHECK_HOLD_S": "0.4",
@@ -101,7 +112,8 @@ async def test_a_worker_killed_mid_campaign_loses_nothing_and_calls_nobody_twice
                 break
             await asyncio.sleep(0.05)
         else:
-            pytest.fail("the first worker placed no calls: " + (tmp_path / "worker0.log").read_text()[-2000:])
+            pytest.fail(f"the first worker placed no calls; attempts: {await _counts(store, cid)}; decisions: "
+                        f"{await _decisions(store)}; " + (tmp_path / "worker0.log").read_text()[-2000:])
         os.kill(victim.pid, signal.SIGKILL)
         victim.wait(5)
         deadline = time.monotonic() + 60
