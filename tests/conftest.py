@@ -35,6 +35,11 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 #: Calls placed by tests that build their own settings or run `hero365` processes are recorded here, not into
 #: the user's data folder.
 os.environ.setdefault("RECORDINGS_DIR", tempfile.mkdtemp(prefix="hero365-test-recordings-"))
+#: Piper samples its delivery (pauses, pitch, length) afresh on every run, so what Whisper hears of the same
+#: sentence changed from run to run and a test could fail by chance; without that noise the same text is the same
+#: audio. The benchmarks keep the voice's own variation.
+os.environ.setdefault("PIPER_NOISE_SCALE", "0")
+os.environ.setdefault("PIPER_NOISE_W", "0")
 
 
 def _port_open(host: str, port: int) -> bool:

@@ -169,6 +169,19 @@ class _VoiceConfig:
     scales: tuple[float, float, float]  # noise_scale, length_scale, noise_w
 
 
+def _env_float(name: str, default: float) -> float:
+    """A voice setting from the environment. PIPER_NOISE_SCALE and PIPER_NOISE_W set how much Piper varies its
+    delivery from one run to the next (the voice's own values by default); 0 makes the same text give the same
+    audio every time, which the test suite uses so that what Whisper hears of it cannot change between runs."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return float(default)
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {raw!r}") from None
+
+
 class PiperModel:
     """A Piper ONNX voice: phoneme ids in, int16 audio out.
 
@@ -184,7 +197,8 @@ class PiperModel:
         self.config = _VoiceConfig(
             sample_rate=int(cfg["audio"]["sample_rate"]), espeak_voice=cfg.get("espeak", {}).get("voice", "en-us"),
             id_map=cfg["phoneme_id_map"],
-            scales=(inf.get("noise_scale", 0.667), inf.get("length_scale", 1.0), inf.get("noise_w", 0.8)),
+            scales=(_env_float("PIPER_NOISE_SCALE", inf.get("noise_scale", 0.667)), inf.get("length_scale", 1.0),
+                    _env_float("PIPER_NOISE_W", inf.get("noise_w", 0.8))),
         )
         opts = ort.SessionOptions()
         # one thread per inference, and as many inferences at once as cores (the executor): on 2 busy
