@@ -20,7 +20,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -150,6 +150,9 @@ async def test_the_owner_purges_and_fetches_recordings_from_the_command_line(wor
     if "sqlite" not in world.store.settings.database_url:
         pytest.skip("the command-line half runs once, on SQLite")
     settings = world.store.settings
+    # the commands run on the real clock, so the ages are seeded from it too (from the pinned Monday, the counts
+    # would change once that Monday is 90 days old)
+    world.store.clock = lambda: datetime.now(UTC)
     refs = await _seed(world, settings, tmp_path)
     env = {"DATABASE_URL": settings.database_url, "CONVERSATION_KEYS": attach(world.store).keys[0],
            "RECORDINGS_DIR": str(settings.recordings_dir), "RECORDING_RETENTION_DAYS": "90",

@@ -91,3 +91,24 @@ def test_job_numbers_are_not_times():
 )
 def test_durations(text, minutes):
     assert parse_duration_minutes(text) == minutes
+
+
+@pytest.mark.parametrize("text", ["for the 31st", "on the 30th", "february 29", "the twenty ninth of february"])
+def test_whether_a_date_is_named_does_not_depend_on_today(text: str) -> None:
+    """The classifier asks "is a date named?" (a customer proposing a day; "what about the 30th"): in February,
+    or in a year without a 29 February, the answer must not change."""
+    from hero365.voice.brain.nlu.dates import names_a_date
+    from hero365.voice.brain.nlu.normalize import normalize
+
+    assert names_a_date(normalize(text).text)
+
+
+def test_a_day_of_the_month_is_a_schedule_question_in_february_too() -> None:
+    from hero365.voice.brain.nlu import parse
+
+    feb = datetime(2027, 2, 10, 9, 0, tzinfo=ZoneInfo("America/Chicago"))
+    asked = parse("anything on the 30th", "personal", feb)
+    assert (asked.intent, asked.slots) == ("get_schedule", {"date": "2027-03-30"})  # the next 30th, not today
+    assert parse("could you come on the 31st", "customer", feb).intent == "reschedule_appointment"
+    assert parse_date("on the 31st", datetime(2027, 4, 20, tzinfo=ZoneInfo("America/Chicago"))) == date(2027, 5, 31)
+    assert parse_date("on the 29th", datetime(2027, 1, 30, tzinfo=ZoneInfo("America/Chicago"))) == date(2027, 3, 29)

@@ -8,6 +8,7 @@ latest one before today; month-day in the past rolls to next year.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import date, datetime, timedelta
 
@@ -147,20 +148,19 @@ def _month_of(match: re.Match[str], today: date) -> date | None:
 
 
 def _ordinal_only(match: re.Match[str], today: date) -> date | None:
+    """"The 30th": the next day with that number, this month if it is still to come (on 10 February, the
+    30th is 30 March; on 31 January, the 31st is today)."""
     day = day_number(match.group("day"))
-    if not day:
+    if not day or day > 31:
         return None
-    if day >= today.day:
-        try:
-            return today.replace(day=day)
-        except ValueError:
-            return None
-    month = today.month % 12 + 1
-    year = today.year + (today.month == 12)
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
+    year, month = today.year, today.month
+    if day < today.day:
+        year, month = year + (month == 12), month % 12 + 1
+    for _ in range(3):  # a 31st is at most two months away
+        with contextlib.suppress(ValueError):
+            return date(year, month, day)
+        year, month = year + (month == 12), month % 12 + 1
+    return None
 
 
 def _weekday_of(match: re.Match[str], today: date) -> date:
@@ -223,6 +223,16 @@ def find_dates(text: str, now: datetime | date) -> list[tuple[int, int, date]]:
         if all(f[1] <= c[0] or f[0] >= c[1] for c in chosen):
             chosen.append(f)
     return sorted(chosen)
+
+
+#: A day from which every date a person can name exists (a 31-day month, in a leap year): whether text *names*
+#: a date must not depend on today ("the 30th" has no date in February; "February 29" none in 2027).
+_ANY_DAY = date(2024, 1, 1)
+
+
+def names_a_date(text: str) -> bool:
+    """Whether normalised text names a date at all, on any day it is said."""
+    return bool(find_dates(text, _ANY_DAY))
 
 
 def parse_date(text: str, now: datetime | date) -> date | None:

@@ -7,9 +7,8 @@ report low confidence so dialogue code can ask again.
 from __future__ import annotations
 
 import re
-from datetime import date
 
-from .dates import find_dates
+from .dates import names_a_date
 from .normalize import Utterance
 from .replies import classify_reply, is_help, is_repeat, transfer_target
 from .rules_customer import CUSTOMER, CUSTOMER_AFTER_REPLY
@@ -47,6 +46,6 @@ def classify(u: Utterance, agent: str) -> tuple[str, float]:
         return found
     if is_help(text):
         return "help", 0.85
-    if agent == "customer" and (find_times(text) or find_dates(text, date.today())):
+    if agent == "customer" and (find_times(text) or names_a_date(text)):
         return "reschedule_appointment", 0.5  # a customer naming a day or time is proposing a slot
     return "out_of_scope", 0.5

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
 
-from .dates import find_dates
+from .dates import names_a_date
 from .status import parse_status
 
 Rule = tuple[str, re.Pattern[str], float, Callable[[str], bool] | None]
@@ -33,7 +32,7 @@ _RECORDS = _r(
 
 
 def _has_date(text: str) -> bool:
-    return bool(find_dates(text, date.today()))
+    return names_a_date(text)
 
 
 def _no_job(text: str) -> bool:
