@@ -97,6 +97,10 @@ def corrector() -> Corrector:
 def test_spoken_form_undoes_writing_conventions() -> None:
     assert spoken_form("Bill them $1,200 at 3.30pm, 80% done") == "bill them 1200 dollars at 3:30 pm, 80 percent done"
     assert spoken_form("9am tomorrow, p.m. later") == "9 am tomorrow, pm later"
+    assert spoken_form("Check stock on 1/2-inch PEX coupling") == "check stock on half-inch pex coupling"
+    assert spoken_form("a 3/4 inch valve, ½ inch pipe, 1-1/2 hours") == (
+        "a three quarter inch valve, half inch pipe, 1 and a half hours")
+    assert spoken_form("invoice 12/4") == "invoice 12/4"  # not a fraction of a pipe
 
 
 @pytest.mark.parametrize(("heard", "meant"), [
@@ -111,6 +115,7 @@ def test_spoken_form_undoes_writing_conventions() -> None:
     ("add a no to job 42", "add a note to job 42"),
     ("create a customer name david kim", "create a customer named david kim"),
     ("can we do thursday attend instead", "can we do thursday at 10 instead"),
+    ("check start on half inch pex coupling", "check stock on half inch pex coupling"),
     ("check the bill for the tailors", "check the bill for the taylor"),  # Sam Taylor's surname
     ("create a job for tom bakker", "create a job for tom baker"),
     ("put in an order for a dozen pecs couplings", "put in an order for a dozen pex couplings"),
@@ -132,6 +137,7 @@ def test_corrector_snaps_sound_alikes_onto_the_vocabulary(corrector: Corrector, 
     "my chin hurts",
     "give the job a look",
     "what is the customer name",
+    "check start time",  # "start" stays when nothing says stock
     "bread and butter and milk",
     "the pipe and the valve are fine",
     "send a payment reminder to raj patel",  # the name is matched as said: "to" is not swallowed into it

@@ -70,7 +70,7 @@ _VOWELS = frozenset(["AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH",
 
 def spoken_form(text: str) -> str:
     """Undo a transcriber's writing conventions: '$1,200' -> '1200 dollars', '80%' -> '80 percent',
-    '3.30pm' -> '3:30 pm', 'p.m.' -> 'pm', '9am' -> '9 am', '10-15' -> '10 15'."""
+    '3.30pm' -> '3:30 pm', 'p.m.' -> 'pm', '9am' -> '9 am', '10-15' -> '10 15', '1/2-inch' -> 'half-inch'."""
     t = text.lower()
     t = re.sub(r"\$\s?([0-9][0-9,]*(?:\.[0-9]{2})?)", lambda m: m.group(1).replace(",", "") + " dollars", t)
     t = re.sub(r"(?<=\d),(?=\d{3}\b)", "", t)
@@ -78,8 +78,28 @@ def spoken_form(text: str) -> str:
     t = re.sub(r"\b(\d{1,2})[.:](\d{2})\s?(a\.?m\.?|p\.?m\.?)", r"\1:\2 \3", t)
     t = re.sub(r"\b([ap])\.m\.?", r"\1m", t)
     t = re.sub(r"\b(\d{1,2})(am|pm)\b", r"\1 \2", t)
+    t = _FRACTION.sub(_say_fraction, t)
     t = re.sub(r"(?<=\d)-(?=\d)", " ", t)
     return t
+
+
+#: A written fraction: '1/2', '3/4-inch', '1-1/2', '1 1/2', '½'.
+_FRACTION = re.compile(r"\b(?:(\d+)[ -])?([1-9])/([248])\b|([½¼¾])")
+_FRACTION_WORDS = {("1", "2"): "half", ("1", "4"): "quarter", ("3", "4"): "three quarter", ("1", "8"): "eighth",
+                   ("3", "8"): "three eighth", ("5", "8"): "five eighth", ("7", "8"): "seven eighth"}
+_VULGAR = {"½": ("1", "2"), "¼": ("1", "4"), "¾": ("3", "4")}
+
+
+def _say_fraction(m: re.Match[str]) -> str:
+    """'1/2' -> 'half', '3/4' -> 'three quarter' (as in 'three quarter inch'), '1-1/2' -> '1 and a half'."""
+    whole, num, den, glyph = m.groups()
+    key = _VULGAR[glyph] if glyph else (num, den)
+    said = _FRACTION_WORDS.get(key)
+    if said is None:
+        return m.group(0)
+    if whole:
+        return f"{whole} and a {said}" if key[0] == "1" else f"{whole} and {said}"
+    return said
 
 
 def _phones(p: str) -> tuple[str, ...]:
@@ -222,7 +242,7 @@ def _misheard_words(words: list[str]) -> list[str]:
     """Whisper's usual slips on this trade's commands, undone by their place in the sentence: "eight" as "a"
     after a record's noun ("reschedule job a to december 4"), "note" as "no" after "add a" ("add a no to job
     42"), "named" as "name" ("create a customer name david kim"), "at ten" as "attend" after a day
-    ("thursday attend")."""
+    ("thursday attend"), "stock" as "start" after "check" ("check start on ...")."""
     out = list(words)
     for k in range(1, len(out)):
         prev, nxt = out[k - 1], (out[k + 1] if k + 1 < len(out) else None)
@@ -233,6 +253,8 @@ def _misheard_words(words: list[str]) -> list[str]:
             out[k] = "note"
         elif out[k] == "name" and prev in ("customer", "contact", "client") and nxt not in (None, "is", "of"):
             out[k] = "named"
+        elif out[k] in ("start", "stuck", "stop") and prev == "check" and nxt in ("on", "of", "for", "level"):
+            out[k] = "stock"  # "check stock on ..." (a stock level is asked about; "check start on" is not English)
         elif out[k] == "attend" and (prev in _DAY_WORDS or prev.endswith("day")):
             out[k : k + 1] = ["at", "10"]
     return out
