@@ -364,7 +364,10 @@ async def turn_sweep(world: World) -> dict[str, Any]:
             multi.append((f"{' / '.join(parts)} @{pause}", joined))
     settings = {
         "semantic (default)": TurnTuning(),
-        "semantic, unsure 0.3": TurnTuning(endpoint=EndOfTurn(unsure=0.3)),
+        "semantic, unsure 0.4": TurnTuning(endpoint=EndOfTurn(unsure=0.4)),
+        "semantic, pause 0.15": TurnTuning(vad_min_silence=0.15, endpoint=EndOfTurn(complete=0.15)),
+        "semantic, pause 0.15, unsure 0.25": TurnTuning(vad_min_silence=0.15,
+                                                        endpoint=EndOfTurn(complete=0.15, unsure=0.25)),
         "fixed vad 0.25 / delay 0.3": TurnTuning(detector="vad", vad_min_silence=0.25, min_delay=0.3),
         "fixed vad 0.5 / delay 0.5": TurnTuning(detector="vad", vad_min_silence=0.5, min_delay=0.5),
         "model (TurnDetector) vad 0.35 / 0.4..3.0": TurnTuning(detector="model", vad_min_silence=0.35,

@@ -17,7 +17,7 @@ from hero365.voice.speech.stt import HybridSTT, Vocabulary, vocabulary_for
 from hero365.voice.speech.stt.correct import Corrector, spoken_form
 from hero365.voice.speech.stt.g2p import cmudict, pronunciations
 from hero365.voice.speech.stt.hybrid import correction_phrases, surnames
-from hero365.voice.speech.stt.sphinx import DomainModel
+from hero365.voice.speech.stt.sphinx import DomainModel, Recognition
 from hero365.voice.speech.stt.whisper import collapse_loops
 
 pytestmark = pytest.mark.timeout(300)
@@ -211,3 +211,17 @@ async def test_silence_and_noise_give_no_command(hybrid: HybridSTT) -> None:
 ])
 def test_whisper_loops_are_collapsed_but_repeated_speech_is_kept(heard: str, kept: str) -> None:
     assert collapse_loops(heard) == kept
+
+
+@pytest.mark.parametrize(("fast", "confidence", "whisper", "filled"), [
+    # Whisper dropped the number the fast path heard: the same command, only one of them whole
+    ("what's the status of invoice one thousand eight", 0.7, "what's the status of invoice", True),
+    ("what's the status of invoice one thousand eight", 0.3, "what's the status of invoice", False),  # unsure
+    ("what's the status of invoice one thousand eight", 0.7, "what's the weather like", False),  # not a command
+    ("tell me about job forty two", 0.7, "which invoices are overdue", False),  # another command: Whisper's
+    ("tell me about job forty two", 0.7, "tell me about job 42", False),  # Whisper's is whole already
+    ("tell me about job", 0.7, "tell me about job", False),  # neither is whole: the turn waits for the rest
+])
+def test_the_fast_path_fills_in_what_whisper_dropped(hybrid: HybridSTT, fast: str, confidence: float,
+                                                     whisper: str, filled: bool) -> None:
+    assert hybrid.fills_in(Recognition(fast, confidence), whisper) is filled

@@ -4,7 +4,7 @@
 tools), with turn-taking settings chosen by measurement (bench/voice_latency.py --turn-sweep):
 
 - End of turn is semantic (speech/stt/stream.py, LiveKit's "stt" turn-detection mode): the offline VAD
-  (Silero via livekit-local-inference) notices a 0.2 s pause; the turn ends there when the fast path is
+  (Silero via livekit-local-inference) notices a 0.15 s pause; the turn ends there when the fast path is
   sure of its words and the brain's parser reads them as a whole command, and waits longer when they are
   not: 0.3 s plus Whisper's answer (started at once, speculatively) for words the fast path isn't sure of,
   0.6 s while a note is being dictated, 1 s when the command is missing something ("invoice the ...",
@@ -55,7 +55,7 @@ class TurnTuning:
     #: "vad": a fixed silence (`vad_min_silence` + `min_delay`); "model": LiveKit's turn-detector model.
     #: Recognisers other than the hybrid one fall back from "semantic" to "vad".
     detector: Literal["semantic", "vad", "model"] = "semantic"
-    vad_min_silence: float = 0.2  # the shortest pause noticed (a speech segment ends)
+    vad_min_silence: float = 0.15  # the shortest pause noticed; turn sweep: cut-offs as 0.2
     vad_activation: float = 0.5
     vad_min_speech: float = 0.05
     min_delay: float = 0.5  # "vad"/"model": end-of-turn wait after the last speech

@@ -1,7 +1,7 @@
 """Semantic end of turn: is what the user said so far a whole command, or are they still going?
 
 A fixed silence long enough not to cut "invoice the ... Garcia job" in half (0.5-1 s) is paid on every
-turn. Instead the turn ends after a short pause (~0.2 s) when the words heard so far already parse as a
+turn. Instead the turn ends after a short pause (~0.15 s) when the words heard so far already parse as a
 complete, in-domain command ("which invoices are overdue", "mark job 212 as complete"), and waits longer
 when they don't: a command missing what it needs ("tell me about job", "reschedule the Chen job"), a
 sentence ending on a word that can't end one ("invoice the"), or a lone "stop"/"wait" that usually leads

@@ -36,7 +36,7 @@ from .whisper import transcribe_async
 @dataclass
 class HybridResult:
     text: str
-    source: str  # "sphinx" or "whisper"
+    source: str  # "sphinx", "whisper", or "sphinx+whisper" (the fast path's words, filling in Whisper's gap)
     sphinx: Recognition
     whisper_text: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
@@ -51,6 +51,7 @@ class HybridSTT(stt.STT):
         *,
         sphinx_min_confidence: float = 0.88,
         parse_min_confidence: float = 0.75,
+        fill_min_confidence: float = 0.5,
         speaker: str = "personal",
         use_whisper: bool = True,
         timezone: str = "America/Chicago",
@@ -60,6 +61,7 @@ class HybridSTT(stt.STT):
         super().__init__(capabilities=stt.STTCapabilities(streaming=False, interim_results=False))
         self.sphinx_min_confidence = sphinx_min_confidence
         self.parse_min_confidence = parse_min_confidence
+        self.fill_min_confidence = fill_min_confidence  # fills_in: how sure the fast path must be
         self.speaker = speaker
         self.use_whisper = use_whisper
         self.timezone = timezone
@@ -155,7 +157,23 @@ class HybridSTT(stt.STT):
         t1 = time.perf_counter()
         heard = await transcribe_async(pcm16, self._hotwords, self.whisper_context)
         timings["whisper"] = (time.perf_counter() - t1) * 1000
-        return HybridResult(self._corrector.correct(heard), "whisper", rec, heard, timings)
+        text = self._corrector.correct(heard)
+        if self.fills_in(rec, text):
+            return HybridResult(rec.text, "sphinx+whisper", rec, heard, timings)
+        return HybridResult(text, "whisper", rec, heard, timings)
+
+    def fills_in(self, rec: Recognition, whisper_text: str) -> bool:
+        """Whisper tiny drops what it can't spell ("what's the status of invoice 1008" -> "What's the status
+        of invoice?"), leaving a command without what it needs. When the fast path heard the same command
+        whole, its words are taken: both heard that command, and only the fast path heard all of it. Whisper
+        reading something else (out of scope, another command) still wins, so speech outside the domain stays
+        outside it."""
+        if not rec.text or rec.confidence < self.fill_min_confidence:
+            return False
+        slow, fast = self.parse(whisper_text), self.parse(rec.text)
+        return (fast.intent == slow.intent != "out_of_scope"
+                and completeness(whisper_text, slow) is Completeness.INCOMPLETE
+                and completeness(rec.text, fast) is not Completeness.INCOMPLETE)
 
     async def _recognize_impl(
         self, buffer: AudioBuffer, *, language: NotGivenOr[str] = NOT_GIVEN, conn_options: APIConnectOptions

@@ -2,7 +2,7 @@
 
 The stream runs its own VAD over the audio it is given: pocketsphinx is fed each 32 ms window while the
 user speaks, so its words are ready a few ms after the speech stops. At every pause of `EndOfTurn.complete`
-seconds (0.2 s) it asks the brain's parser what it has heard so far (endpoint.py):
+seconds (0.15 s) it asks the brain's parser what it has heard so far (endpoint.py):
 
 - sure words (the fast path) and a whole command -> the turn ends now;
 - a command still missing something ("reschedule the Chen job", "invoice the ...") -> wait up to
@@ -59,7 +59,7 @@ class EndOfTurn:
     """Seconds of silence after the last speech that end a turn, by how finished it sounds. `complete` is
     also the VAD's minimum silence (the shortest pause noticed at all). All zero: a transcript per pause."""
 
-    complete: float = 0.2
+    complete: float = 0.15
     unsure: float = 0.3  # turn sweep: the same cut-offs as 0.4 (1/12), voice-to-voice p50 647 -> 595 ms
     dictating: float = 0.6
     incomplete: float = 1.0
