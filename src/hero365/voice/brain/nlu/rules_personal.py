@@ -31,10 +31,6 @@ _RECORDS = _r(
 )
 
 
-def _has_date(text: str) -> bool:
-    return names_a_date(text)
-
-
 def _no_job(text: str) -> bool:
     return not _JOB_REF.search(text)
 
@@ -339,5 +335,5 @@ PERSONAL: list[Rule] = [
         None,
     ),
     # a question naming only a day is a schedule question ("and thursday?")
-    ("get_schedule", _r(r"^(?:what|any|anything|and|how about|what about|do i|is there)\b"), 0.55, _has_date),
+    ("get_schedule", _r(r"^(?:what|any|anything|and|how about|what about|do i|is there)\b"), 0.55, names_a_date),
 ]
