@@ -183,6 +183,8 @@ class Talker:
 
     async def speak(self, text: str, pcm: np.ndarray | None = None, *, wait: float = 8.0) -> TurnResult:
         """Say one utterance; return when the agent has answered (or `wait` seconds after it ended)."""
+        if self.session.agent_state == "speaking":  # the user has heard enough of the last reply: it stops (as
+            await self.session.interrupt(force=True)  # their voice would stop it), so this turn is timed alone
         before_turns, before_segs = len(self.timeline.turns), len(self.audio_out.segments)
         utt_index = len(self.audio_in.utterances)
         self.audio_in.push(self.world.audio[text] if pcm is None else pcm, self.world.rate, trailing_silence=0.0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,7 @@ async def talk_once(wav: Path, out: Path, *, business: int | None = None, caller
     """One whole spoken turn; returns what happened (transcript, tool calls, reply, timings in ms)."""
     from ..erp.store.db import Store
     from ..voice.agents import agent_for
-    from ..voice.audio_session import TurnTimeline, voice_session
+    from ..voice.audio_session import DEFAULT_TURN, TurnTimeline, voice_session
     from ..voice.speech.audio import write_wav
     from ..voice.speech.io import WavAudioInput, WavAudioOutput
 
@@ -78,7 +79,9 @@ async def talk_once(wav: Path, out: Path, *, business: int | None = None, caller
         stt, tts, loads = await speech_models(store, state)
         audio_in = WavAudioInput(realtime=realtime, keep_alive=True, trailing_silence=1.0, out_rate=16000)
         audio_out = WavAudioOutput(realtime=realtime)
-        session = voice_session(state, stt, tts, audio_in=audio_in, audio_out=audio_out)
+        # a reply written faster than real time is synthesised whole, not paced to a listener
+        tuning = DEFAULT_TURN if realtime else replace(DEFAULT_TURN, tts_lead=None)
+        session = voice_session(state, stt, tts, audio_in=audio_in, audio_out=audio_out, tuning=tuning)
         timeline = TurnTimeline(session, stt)
         greeting_segments = 0
         async with session:

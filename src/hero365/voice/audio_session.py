@@ -41,6 +41,7 @@ from ..config import Settings
 from .session import make_brain
 from .speech.stt import HybridSTT
 from .speech.stt.stream import BACKCHANNELS, EndOfTurn, StreamingHybridSTT, is_backchannel
+from .speech.tts import paced
 from .state import SessionState
 
 __all__ = ["BACKCHANNELS", "BackchannelFilter", "EndOfTurn", "StreamingHybridSTT", "TurnLog", "TurnTimeline",
@@ -68,6 +69,9 @@ class TurnTuning:
     #: settles. WAV, WebSocket and phone I/O have no acoustic echo path: None hears the user at once (a
     #: "stop" 1 s into the first reply was lost otherwise). The microphone console keeps 3 s.
     aec_warmup: float | None = None
+    #: Seconds of reply audio synthesised ahead of playback (tts.paced); None: the whole reply at once, for
+    #: output that isn't played in real time (`hero365 talk --out reply.wav`).
+    tts_lead: float | None = 3.0
 
     def turn_handling(self, semantic: bool = False) -> dict[str, Any]:
         """LiveKit's options; `semantic` when the recogniser's stream owns the end of turn ("stt" mode)."""
@@ -147,7 +151,7 @@ def voice_session(state: SessionState, stt_engine: stt.STT | None, tts_engine: t
     else:  # another recogniser (a hosted plugin, a test double): LiveKit's adapter, backchannels filtered
         heard = BackchannelFilter(stt_engine, agent_talking) if tuning.filter_backchannels else stt_engine
     session: AgentSession[SessionState] = AgentSession(
-        stt=heard, llm=brain, tts=tts_engine, vad=vad_engine, userdata=state,
+        stt=heard, llm=brain, tts=paced(tts_engine, tuning.tts_lead), vad=vad_engine, userdata=state,
         turn_handling=tuning.turn_handling(semantic),  # type: ignore[typeddict-item]
         aec_warmup_duration=tuning.aec_warmup,
     )

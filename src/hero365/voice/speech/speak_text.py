@@ -88,14 +88,17 @@ def _clock(hour: int, minute: int, suffix: str | None) -> str:
     return f"{words} {suffix}" if suffix else words
 
 
-def _ends_sentence(m: re.Match[str]) -> str:
-    """'.' when the match swallowed a full stop that also ended the sentence ("... on Elm Dr.")."""
+def _ends_sentence(m: re.Match[str], place: bool = True) -> str:
+    """'.' when the match swallowed a full stop that also ended the sentence ("... on Elm Dr."). After a
+    street a number starts the next sentence ("... Cherrywood Rd. 10 AM, job 216"); after "approx." it
+    doesn't ("approx. 5 hours")."""
     rest = m.string[m.end() :]
-    return "." if m.group(0).endswith(".") and (not rest.strip() or re.match(r"\s+[A-Z\"'(]", rest)) else ""
+    starts = r"\s+[A-Z0-9\"'(]" if place else r"\s+[A-Z\"'(]"
+    return "." if m.group(0).endswith(".") and (not rest.strip() or re.match(starts, rest)) else ""
 
 
 def _keep_stop(word: str) -> object:
-    return lambda m: word + _ends_sentence(m)
+    return lambda m: word + _ends_sentence(m, word in _PLACES)
 
 
 def _time(m: re.Match[str]) -> str:
@@ -154,7 +157,9 @@ _ABBREVIATIONS: list[tuple[str, str]] = [
     (r"(?<=\d)\s?°\s?F\b", " degrees"), (r"(?<=\d)\s?°", " degrees"),
     (r"\bTues\.", "Tuesday"), (r"\bWed\.", "Wednesday"), (r"\bThurs\.", "Thursday"),
 ]
+_PLACES = {"Avenue", "Boulevard", "Road", "Lane", "Court", "Parkway", "Highway", "Circle"}
 _TITLES = {"Mister", "Missus", "Miz", "Mount"}  # never end a sentence: their stop is not a full stop
+_NEW_SENTENCE = re.compile(r"([.!?]\s+)([a-z])")
 _ABBR_RE = [(re.compile(p), w if w in _TITLES else _keep_stop(w)) for p, w in _ABBREVIATIONS]
 _REFERENCE_WORDS = r"(?:job|invoice|estimate|project|order|ticket|unit|apartment|suite|room|item|task|po|lot)"
 
@@ -200,11 +205,14 @@ _RULES: list[tuple[re.Pattern[str], object]] = [
 
 def normalize_for_speech(text: str) -> str:
     """Rewrite symbols, numbers and abbreviations the way a person reads them aloud."""
+    for pattern, word in _ABBR_RE:  # first: whether "Rd." ends a sentence shows in what follows as written
+        text = pattern.sub(word, text)  # type: ignore[call-overload]
     for pattern, repl in _RULES:
         text = pattern.sub(repl, text)  # type: ignore[call-overload]
-    for pattern, word in _ABBR_RE:
-        text = pattern.sub(word, text)  # type: ignore[call-overload]
-    return re.sub(r"[ \t]+", " ", text.replace("\n", " ")).strip()
+    text = re.sub(r"[ \t]+", " ", text.replace("\n", " ")).strip()
+    # a sentence that began "10 AM, job 216 ..." now begins "ten AM": capitalised again, it still starts a
+    # sentence for split_sentences (otherwise a whole list is read as one breathless 40 s sentence)
+    return _NEW_SENTENCE.sub(lambda m: m.group(1) + m.group(2).upper(), text)
 
 
 # ---------------------------------------------------------------- sentences and clauses
@@ -236,6 +244,24 @@ def clauses(sentence: str) -> list[tuple[str, str]]:
 _PHRASE_BREAK = re.compile(r"\s(?=(?:and|but|so|because|which|who|until|for|at|on|in|with|from|about)\s)")
 
 
+def _at_commas(sentence: str, longest: int = 90, shortest: int = 30) -> list[str]:
+    """A sentence of more than `longest` characters cut at its commas (colons, semicolons) into pieces of
+    at least `shortest`: one synthesis is never seconds of audio long, so a long reply can't hold a core
+    while another session's first words wait (the pool picks what is needed soonest between pieces, not
+    inside one)."""
+    if len(sentence) <= longest:
+        return [sentence]
+    pieces: list[str] = []
+    for part in re.split(r"(?<=[,;:])\s+", sentence):
+        if pieces and len(pieces[-1]) < shortest:
+            pieces[-1] += " " + part
+        else:
+            pieces.append(part)
+    if len(pieces) > 1 and len(pieces[-1]) < shortest:
+        pieces[-2:] = [pieces[-2] + " " + pieces[-1]]
+    return pieces
+
+
 def speech_chunks(text: str, first_clause_chars: int = 24, first_words: int = 3) -> list[str]:
     """Sentences to synthesise one by one; a first sentence of more than `first_words` + 1 words gives up
     its first few words early (first_clause_chars=0: never).
@@ -247,7 +273,7 @@ def speech_chunks(text: str, first_clause_chars: int = 24, first_words: int = 3)
     play, the rest of the sentence is synthesised ("You have 3 | jobs today.": a small seam in the prosody
     for ~0.1 s instead of ~0.25 s to first audio).
     """
-    sentences = split_sentences(text)
+    sentences = [piece for s in split_sentences(text) for piece in _at_commas(s)]
     if not sentences or not first_clause_chars or len(sentences[0].split()) <= first_words + 1:
         return sentences
     first = sentences[0]

@@ -39,8 +39,7 @@ if TYPE_CHECKING:
     from ...config import Settings
 
 __all__ = ["PHRASES", "EspeakPhonemizer", "EspeakTTS", "PhraseCache", "PiperModel", "PiperTTS", "load_piper",
-           "make_tts",
-           "piper_missing"]
+           "make_tts", "paced", "piper_missing"]
 
 log = logging.getLogger(__name__)
 ESPEAK = os.environ.get("ESPEAK_NG", "espeak-ng")
@@ -444,6 +443,20 @@ def _hosted(name: str, settings: Settings) -> tts.TTS:
     if settings.tts_base_url:
         kwargs["base_url"] = settings.tts_base_url
     return plugin.TTS(**kwargs)
+
+
+def paced(engine: tts.TTS, lead: float | None, max_chars: int = 120) -> tts.TTS:
+    """`engine` fed a reply a few sentences at a time, as it is heard: the next batch (at most `max_chars`)
+    is synthesised once less than `lead` seconds of audio are left to play. A reply is paid for as far as
+    it is listened to: a user who talks over a 40 s schedule read-out stops its synthesis too, and twenty
+    sessions' first words don't queue behind audio nobody has reached yet. None (a reply written to a
+    file): everything at once. Streaming voices pace themselves and are returned as they are."""
+    if lead is None or engine.capabilities.streaming:
+        return engine
+    from livekit.agents import tokenize
+
+    return tts.StreamAdapter(tts=engine, sentence_tokenizer=tokenize.blingfire.SentenceTokenizer(retain_format=True),
+                             text_pacing=tts.SentenceStreamPacer(min_remaining_audio=lead, max_text_length=max_chars))
 
 
 def make_tts(settings: Settings | None = None, *, sample_rate: int | None = None) -> tts.TTS:
