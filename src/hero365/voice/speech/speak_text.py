@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["cardinal", "clauses", "normalize_for_speech", "ordinal", "speech_chunks", "split_sentences"]
+__all__ = ["cardinal", "clauses", "normalize_for_speech", "ordinal", "sentence_spans", "speech_chunks",
+           "split_sentences"]
 
 _ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
          "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
@@ -219,6 +220,29 @@ def normalize_for_speech(text: str) -> str:
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _CLAUSE = re.compile(r"(.*?)([.,;:!?…]+)(?=\s|$)|(.+?)$", re.S)
+
+
+_TITLE_STOP = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|St|Mt)\.$")
+_NEVER_FINAL = re.compile(r"(?i)\b(?:approx|vs|no|apt|ste|e\.g|i\.e)\.$")
+
+
+def sentence_spans(text: str) -> list[tuple[str, int, int]]:
+    """(sentence, start, end) of written text, split where it will be spoken as separate sentences: also
+    after an abbreviated street or an initial before a number or a capital ("... Cherrywood Rd. 10 AM",
+    "... Avenue F. 10 AM", which a general tokenizer keeps together), never after a title before a name
+    ("Dr. Smith") or an abbreviation that can't end one ("approx. 5 hours")."""
+    spans: list[tuple[str, int, int]] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        before = text[start : m.start()]
+        if _NEVER_FINAL.search(before) or (_TITLE_STOP.search(before) and text[m.end() : m.end() + 1].isupper()):
+            continue
+        if piece := text[start : m.start()].strip():
+            spans.append((piece, start, m.start()))
+            start = m.end()
+    if piece := text[start:].strip():
+        spans.append((piece, start, len(text)))
+    return spans
 
 
 def split_sentences(text: str) -> list[str]:

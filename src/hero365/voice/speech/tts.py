@@ -27,12 +27,12 @@ from queue import Queue
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from livekit.agents import APIError, tts, utils
+from livekit.agents import APIError, tokenize, tts, utils
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, APIConnectOptions
 
 from ...erp.domain.errors import NotConfigured
 from .audio import StreamResampler, resample
-from .speak_text import clauses, normalize_for_speech, speech_chunks, split_sentences
+from .speak_text import clauses, normalize_for_speech, sentence_spans, speech_chunks, split_sentences
 from .urgent import UrgentPool
 
 if TYPE_CHECKING:
@@ -453,10 +453,20 @@ def paced(engine: tts.TTS, lead: float | None, max_chars: int = 120) -> tts.TTS:
     file): everything at once. Streaming voices pace themselves and are returned as they are."""
     if lead is None or engine.capabilities.streaming:
         return engine
-    from livekit.agents import tokenize
-
-    return tts.StreamAdapter(tts=engine, sentence_tokenizer=tokenize.blingfire.SentenceTokenizer(retain_format=True),
+    return tts.StreamAdapter(tts=engine, sentence_tokenizer=SpokenSentences(),
                              text_pacing=tts.SentenceStreamPacer(min_remaining_audio=lead, max_text_length=max_chars))
+
+
+class SpokenSentences(tokenize.SentenceTokenizer):
+    """Sentences as they will be spoken (speak_text.sentence_spans): a schedule's "... Avenue F. 10 AM, job
+    212 ..." is two, where LiveKit's default tokenizer sees one 40 s sentence and the pacer can't pace it."""
+
+    def tokenize(self, text: str, *, language: str | None = None) -> list[str]:
+        return [s for s, _, _ in sentence_spans(text)]
+
+    def stream(self, *, language: str | None = None) -> tokenize.SentenceStream:
+        return tokenize.token_stream.BufferedSentenceStream(tokenizer=sentence_spans, min_token_len=20,
+                                                            min_ctx_len=10)
 
 
 def make_tts(settings: Settings | None = None, *, sample_rate: int | None = None) -> tts.TTS:
