@@ -18,7 +18,13 @@ from hero365.erp.domain.errors import NotConfigured
 from hero365.voice.speech import tts as T
 from hero365.voice.speech.audio import resample
 from hero365.voice.speech.io import WavAudioInput, WavAudioOutput, frames_from_pcm
-from hero365.voice.speech.speak_text import clauses, normalize_for_speech, speech_chunks, split_sentences
+from hero365.voice.speech.speak_text import (
+    clauses,
+    normalize_for_speech,
+    sentence_spans,
+    speech_chunks,
+    split_sentences,
+)
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -175,6 +181,72 @@ async def test_piper_streams_by_sentence(espeak: None, monkeypatch: pytest.Monke
             seen_at_first_audio = len(calls)
     assert seen_at_first_audio == 1
     assert calls == split_sentences(text)
+
+
+SCHEDULE = ("You have 4 jobs today. 9 AM, job 232, Water heater replacement for Karen Johnson on 11672 Avenue F. "
+            "10 AM, job 212, AC tune-up for Amanda Wright on 8582 Cherrywood Rd. 10 AM, job 216, Leaking faucet "
+            "repair for Patrick Hartman on 4832 Spicewood Springs Rd. 1 PM, job 210, AC not cooling, diagnose and "
+            "repair for Maria Garcia on 3352 Westgate Blvd.")
+
+
+def test_a_read_out_list_is_spoken_one_sentence_per_item() -> None:
+    """An abbreviated street before the next item's time ends its sentence, and "ten AM" still starts one:
+    before, the four jobs went to the voice as one 30 s sentence."""
+    spoken = normalize_for_speech(SCHEDULE)
+    assert "Cherrywood Road. Ten AM, job 216" in spoken and "Springs Road. One PM" in spoken
+    assert len(split_sentences(spoken)) == 5
+    assert [s for s, _, _ in sentence_spans(SCHEDULE)][1:3] == [
+        "9 AM, job 232, Water heater replacement for Karen Johnson on 11672 Avenue F.",
+        "10 AM, job 212, AC tune-up for Amanda Wright on 8582 Cherrywood Rd."]
+    assert normalize_for_speech("It takes approx. 5 hours.") == "It takes approximately 5 hours."
+    for kept in ("Dr. Smith is here.", "It takes approx. 5 hours.", "Ask Mr. Lee."):
+        assert [s for s, _, _ in sentence_spans(kept)] == [kept]
+
+
+def test_a_long_sentence_is_synthesised_in_pieces_cut_at_its_commas() -> None:
+    text = normalize_for_speech("Karen Johnson, phone 737 555 0148, at 11672 Avenue F, Austin, TX 78751.")
+    pieces = speech_chunks(text, first_clause_chars=0)
+    assert len(pieces) > 1 and all(len(p) <= 90 for p in pieces) and " ".join(pieces) == text
+    assert speech_chunks("Done, thanks. Job 212 is now completed.", first_clause_chars=0) == [
+        "Done, thanks.", "Job 212 is now completed."]  # short sentences are left whole
+
+
+async def test_a_paced_reply_is_synthesised_only_as_far_as_it_is_heard(
+        espeak: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """paced(): the first sentence at once, the next batch when less than `lead` seconds are left to play; a
+    reply closed after a second (the user talked over it) never synthesises the rest."""
+    said: list[str] = []
+    real = T.PiperModel.synthesize
+
+    def spy(self: T.PiperModel, text: str, length_scale: float | None = None):  # type: ignore[no-untyped-def]
+        said.append(text)
+        yield from real(self, text, length_scale)
+
+    monkeypatch.setattr(T.PiperModel, "synthesize", spy)
+    voice = T.paced(T.PiperTTS(), lead=1.0, max_chars=80)
+    assert voice.capabilities.streaming and T.paced(voice, 1.0) is voice and T.paced(T.PiperTTS(), None) is not voice
+    stream = voice.stream()
+    stream.push_text(SCHEDULE)
+    stream.end_input()
+    heard, t0 = 0.0, time.perf_counter()
+    async for ev in stream:
+        heard += ev.frame.duration
+        if time.perf_counter() - t0 > 1.0:
+            break
+    await stream.aclose()
+    await asyncio.sleep(0.5)
+    whole = sum(len(c) for c in speech_chunks(normalize_for_speech(SCHEDULE)))
+    assert said and heard > 1.0
+    assert sum(len(c) for c in said) < whole / 2, said  # most of the read-out was never synthesised
+
+    said.clear()
+    stream = T.paced(T.PiperTTS(), lead=30.0).stream()  # a long lead: everything, in order
+    stream.push_text(SCHEDULE)
+    stream.end_input()
+    async for _ in stream:
+        pass
+    await stream.aclose()
+    assert "Westgate Boulevard." in said[-1]
 
 
 def test_long_first_sentence_gives_up_its_first_phrase() -> None:
