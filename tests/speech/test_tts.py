@@ -199,8 +199,9 @@ def test_a_read_out_list_is_spoken_one_sentence_per_item() -> None:
         "9 AM, job 232, Water heater replacement for Karen Johnson on 11672 Avenue F.",
         "10 AM, job 212, AC tune-up for Amanda Wright on 8582 Cherrywood Rd."]
     assert normalize_for_speech("It takes approx. 5 hours.") == "It takes approximately 5 hours."
-    for kept in ("Dr. Smith is here.", "It takes approx. 5 hours.", "Ask Mr. Lee."):
+    for kept in ("Dr. Smith is here.", "It takes approx. 5 hours.", "Ask Mr. Lee.", "It's in Apt. 4 upstairs."):
         assert [s for s, _, _ in sentence_spans(kept)] == [kept]
+    assert [s for s, _, _ in sentence_spans("No. You have nothing today.")] == ["No.", "You have nothing today."]
 
 
 def test_a_long_sentence_is_synthesised_in_pieces_cut_at_its_commas() -> None:

@@ -223,7 +223,8 @@ _CLAUSE = re.compile(r"(.*?)([.,;:!?…]+)(?=\s|$)|(.+?)$", re.S)
 
 
 _TITLE_STOP = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|St|Mt)\.$")
-_NEVER_FINAL = re.compile(r"(?i)\b(?:approx|vs|no|apt|ste|e\.g|i\.e)\.$")
+_NEVER_FINAL = re.compile(r"(?i)\b(?:approx|vs|e\.g|i\.e)\.$")
+_BEFORE_NUMBER = re.compile(r"\b(?:No|Apt|Ste)\.$")  # "No. 5", "Apt. 4"; but "No. You have nothing today."
 
 
 def sentence_spans(text: str) -> list[tuple[str, int, int]]:
@@ -235,7 +236,9 @@ def sentence_spans(text: str) -> list[tuple[str, int, int]]:
     start = 0
     for m in _SENTENCE_END.finditer(text):
         before = text[start : m.start()]
-        if _NEVER_FINAL.search(before) or (_TITLE_STOP.search(before) and text[m.end() : m.end() + 1].isupper()):
+        nxt = text[m.end() : m.end() + 1]
+        if (_NEVER_FINAL.search(before) or (_TITLE_STOP.search(before) and nxt.isupper())
+                or (_BEFORE_NUMBER.search(before) and nxt.isdigit())):
             continue
         if piece := text[start : m.start()].strip():
             spans.append((piece, start, m.start()))
