@@ -34,7 +34,7 @@ def verdict(text: str) -> Completeness:
 @pytest.mark.parametrize("text", [
     "which invoices are overdue", "mark job two twelve as complete", "what's on my schedule today",
     "tell me about job two thirty two", "what's next", "yes", "cancel that", "check stock on pex tubing",
-    "reschedule the chen job to friday at ten",
+    "reschedule the chen job to friday at ten", "cancel job number twelve",
 ])
 def test_whole_commands_are_complete(text: str) -> None:
     assert verdict(text) is Completeness.COMPLETE
@@ -44,6 +44,7 @@ def test_whole_commands_are_complete(text: str) -> None:
     "invoice the", "tell me about job", "reschedule the chen job", "remind me to call the supplier",
     "create a job for maria garcia", "check stock on", "what's the phone number for", "stop", "um",
     "mark the garcia job as", "", "what",
+    "cancel job number call", "what's the status of invoice number",  # a number promised, none heard (yet)
 ])
 def test_unfinished_commands_keep_the_turn_open(text: str) -> None:
     assert verdict(text) is Completeness.INCOMPLETE

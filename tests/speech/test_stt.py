@@ -225,3 +225,44 @@ def test_whisper_loops_are_collapsed_but_repeated_speech_is_kept(heard: str, kep
 def test_the_fast_path_fills_in_what_whisper_dropped(hybrid: HybridSTT, fast: str, confidence: float,
                                                      whisper: str, filled: bool) -> None:
     assert hybrid.fills_in(Recognition(fast, confidence), whisper) is filled
+
+
+@pytest.mark.parametrize(("fast", "whisper", "agreed"), [
+    # the same sounds; Whisper spelt the command's own words as other English, so its words make no command
+    ("log a check for one thousand two hundred fifty from the patels", "wug a check for 1250 from the patels", True),
+    ("let me talk to sales", "let me talk the sales", True),
+    # ... or only the parser's weaker fallback ("job 18" alone reads as the job's details)
+    ("weather for job eighteen on thursday", "whether for job 18 on thursday", True),
+    ("invoice job forty two", "and boy's job 42", True),
+    # Whisper's command is as certain as the fast path's: its words are kept (free text and digits are its own)
+    ("set progress on project eleven to half white", "set progress on project 11 to halfway", False),
+    ("remind me to call up with the patel next monday", "remind me to follow up with the patel next monday", False),
+    # speech outside the domain: the fast path's forced words sound different
+    ("who one that name was nine", "who won the game last night", False),
+    ("get me ac unit", "get me a human", False),
+    ("check stock on furnace filter", "my daughter loves painting horses in the garden", False),
+    # the fast path's command is not whole ("cancel job number call" has no job): nothing to prefer
+    ("cancel job number call", "cancel job number cole", False),
+])
+def test_the_fast_paths_words_are_taken_when_whisper_heard_the_same_sounds_as_no_command(
+        hybrid: HybridSTT, fast: str, whisper: str, agreed: bool) -> None:
+    assert hybrid.agrees(Recognition(fast, 0.5), whisper) is agreed
+
+
+async def test_a_sure_command_missing_what_it_needs_gets_a_second_opinion(hybrid: HybridSTT, piper) -> None:  # type: ignore[no-untyped-def]
+    """The fast path squeezed "twelve" into "call" at high confidence: the command has no job, so Whisper is
+    asked too, and its whole command is taken."""
+    pcm, rate = await _say(piper, "cancel job number twelve")
+    sure_of_call = Recognition("cancel job number call", 0.98)
+    result = await hybrid.complete(sure_of_call, _16k(pcm, rate))
+    print(f"\n{result.source}: {result.text!r} (whisper {result.whisper_text!r})")
+    assert result.source == "whisper"
+    assert parse(result.text, "personal", NOW).slots == {"job": 12, "status": "cancelled"}
+    whole = await hybrid.complete(Recognition("cancel job number twelve", 0.98), _16k(pcm, rate))
+    assert whole.source == "sphinx" and whole.whisper_text is None  # a whole, sure command: no second opinion
+
+
+def _16k(pcm: np.ndarray, rate: int) -> np.ndarray:
+    from hero365.voice.speech.audio import resample
+
+    return resample(pcm, rate, 16000)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Levenshtein
 
-from .corpus import command_words
+from .corpus import command_words, spell
 from .g2p import cmudict, pronunciations
 
 #: Words of this trade and its commands that a general recogniser tends to split or misspell.
@@ -258,6 +258,25 @@ def _misheard_words(words: list[str]) -> list[str]:
         elif out[k] == "attend" and (prev in _DAY_WORDS or prev.endswith("day")):
             out[k : k + 1] = ["at", "10"]
     return out
+
+
+def sounds(text: str) -> tuple[str, ...]:
+    """The phones of a transcript as it was said: digits as words ("42" -> forty two, "10:30" -> ten thirty),
+    each word in its first dictionary pronunciation (espeak-ng's for the rest)."""
+    words: list[str] = []
+    for token in _WORD.findall(spoken_form(text).replace("-", " ")):
+        for part in token.split(":"):
+            if part.isdigit() and len(part) < 7:
+                words.extend(spell(int(part)).split() if part != "00" else [])
+            else:
+                words.append(part)
+    _learn_unknown(words)
+    return tuple(p for w in words for p in (_word_phones(w) or ()))
+
+
+def sound_closeness(a: str, b: str) -> float:
+    """How alike two transcripts of the same audio sound, 0 to 1 (1: the same phones)."""
+    return _closeness(sounds(a), sounds(b))
 
 
 def _closeness(a: tuple[str, ...], b: tuple[str, ...]) -> float:

@@ -12,6 +12,7 @@ parser and the intent contract (shared/nlu/INTENTS.md), so it costs microseconds
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 
 from ...brain.nlu import Parse
@@ -58,6 +59,9 @@ NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
     "get_directions": (("job", "customer"),),
     "reschedule_appointment": (("date", "time"),),  # "can we move it ..." is followed by when
 }
+#: "job number ..." promises a job's number: without one the command is not whole ("cancel job number call": the
+#: number was missed, or is still to come).
+_NUMBERED = re.compile(r"\b(job|invoice|estimate|project) number\b")
 #: Slots of dictated free text: the speaker may pause mid-thought and go on.
 FREE_TEXT = ("note", "title")
 
@@ -78,6 +82,8 @@ def completeness(text: str, parsed: Parse | None) -> Completeness:
     for group in NEEDS.get(parsed.intent, ()):
         if not any(parsed.slots.get(slot) not in (None, "", []) for slot in group):
             return Completeness.INCOMPLETE
+    if any(parsed.slots.get(m.group(1)) in (None, "") for m in _NUMBERED.finditer(words)):
+        return Completeness.INCOMPLETE
     last = words.split()[-1]
     for slot in FREE_TEXT:
         value = str(parsed.slots.get(slot) or "")

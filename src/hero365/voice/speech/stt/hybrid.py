@@ -27,7 +27,7 @@ from livekit.agents.utils import AudioBuffer, merge_frames
 from ...brain.nlu import Lexicon, Parse, parse
 from ..audio import resample
 from .corpus import Vocabulary
-from .correct import Corrector
+from .correct import Corrector, sound_closeness
 from .endpoint import Completeness, completeness
 from .sphinx import Decoder, DomainModel, Recognition, make_decoder, recognize
 from .whisper import transcribe_async
@@ -52,6 +52,8 @@ class HybridSTT(stt.STT):
         sphinx_min_confidence: float = 0.88,
         parse_min_confidence: float = 0.75,
         fill_min_confidence: float = 0.5,
+        agree_min_closeness: float = 0.75,
+        agree_margin: float = 0.1,
         speaker: str = "personal",
         use_whisper: bool = True,
         timezone: str = "America/Chicago",
@@ -62,6 +64,8 @@ class HybridSTT(stt.STT):
         self.sphinx_min_confidence = sphinx_min_confidence
         self.parse_min_confidence = parse_min_confidence
         self.fill_min_confidence = fill_min_confidence  # fills_in: how sure the fast path must be
+        self.agree_min_closeness = agree_min_closeness  # agrees: how alike the two transcripts must sound
+        self.agree_margin = agree_margin  # agrees: how much more certain the fast path's command must be
         self.speaker = speaker
         self.use_whisper = use_whisper
         self.timezone = timezone
@@ -142,25 +146,44 @@ class HybridSTT(stt.STT):
         """The decision once the fast path has decoded an utterance (16 kHz int16 `pcm16`): its words when
         sure and in domain, else Whisper's, snapped onto the vocabulary."""
         timings = dict(timings or {})
-        if self.judge(rec, speech_s=pcm16.size / 16000)[0] or not self.use_whisper:
+        sure, done = self.judge(rec, speech_s=pcm16.size / 16000)
+        if not self.use_whisper or (sure and done is not Completeness.INCOMPLETE):
             result = HybridResult(rec.text, "sphinx", rec, timings_ms=timings)
-        else:
-            result = await self.second_opinion(rec, pcm16, timings)
+        else:  # not sure, or sure of a command that lacks what it needs ("cancel job number call")
+            result = await self.second_opinion(rec, pcm16, timings, fast_sure=sure)
         self.last = result
         return result
 
-    async def second_opinion(self, rec: Recognition, pcm16: np.ndarray, timings: dict[str, float] | None = None
-                             ) -> HybridResult:
+    async def second_opinion(self, rec: Recognition, pcm16: np.ndarray, timings: dict[str, float] | None = None,
+                             *, fast_sure: bool = False) -> HybridResult:
         """Whisper's words for the utterance, snapped onto the business's vocabulary (one shared model,
-        one decode at a time: whisper.py)."""
+        one decode at a time: whisper.py); the fast path's words instead when they fill in what Whisper
+        dropped, when both heard the same sounds and only the fast path spelt them as a command, or when the
+        fast path was sure and Whisper heard no whole command either."""
         timings = dict(timings or {})
         t1 = time.perf_counter()
         heard = await transcribe_async(pcm16, self._hotwords, self.whisper_context)
         timings["whisper"] = (time.perf_counter() - t1) * 1000
         text = self._corrector.correct(heard)
-        if self.fills_in(rec, text):
+        if (self.fills_in(rec, text) or self.agrees(rec, text)
+                or (fast_sure and completeness(text, self.parse(text)) is Completeness.INCOMPLETE)):
             return HybridResult(rec.text, "sphinx+whisper", rec, heard, timings)
         return HybridResult(text, "whisper", rec, heard, timings)
+
+    def agrees(self, rec: Recognition, whisper_text: str) -> bool:
+        """Whisper wrote the command's own words as other English ("wug a check for 1250" for "log a check
+        ...", "whether for job 18" for "weather ...", "let me talk the sales"): the two transcripts sound
+        nearly the same, and the fast path's reads as a whole command a level more certain than Whisper's
+        (which reads as none, or as the parser's weaker fallback). Speech outside the domain stays Whisper's:
+        its words make no command and the fast path's forced words sound different."""
+        if not rec.text:
+            return False
+        fast, slow = self.parse(rec.text), self.parse(whisper_text)
+        if (fast.intent in ("out_of_scope", slow.intent) or fast.confidence < self.parse_min_confidence
+                or round(fast.confidence - slow.confidence, 6) < self.agree_margin
+                or completeness(rec.text, fast) is Completeness.INCOMPLETE):
+            return False
+        return sound_closeness(rec.text, whisper_text) >= self.agree_min_closeness
 
     def fills_in(self, rec: Recognition, whisper_text: str) -> bool:
         """Whisper tiny drops what it can't spell ("what's the status of invoice 1008" -> "What's the status

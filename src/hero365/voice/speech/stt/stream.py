@@ -213,11 +213,13 @@ class _HybridStream(stt.RecognizeStream):
             # busy: prefer the fast path
             sure = hybrid.judge(rec, min_confidence=eot.busy_min_confidence, speech_s=speech_s)[0]
             timings["busy"] = 1.0
-        use_whisper = not sure and hybrid.use_whisper
-        wait = eot.wait(sure or not use_whisper, done)
+        # a sure command that lacks what it needs ("cancel job number call") gets a second opinion too, in
+        # the longer wait an unfinished command has anyway
+        use_whisper = (not sure or done is Completeness.INCOMPLETE) and hybrid.use_whisper
+        wait = eot.wait(sure or not hybrid.use_whisper, done)
         if use_whisper:  # started as late as lets it finish by the deadline: a pause is often not the end
             await asyncio.sleep(max(0.0, ended + wait - eot.whisper_estimate - time.time()))
-            turn.whisper = asyncio.create_task(hybrid.second_opinion(rec, turn.pcm(), timings))
+            turn.whisper = asyncio.create_task(hybrid.second_opinion(rec, turn.pcm(), timings, fast_sure=sure))
         await asyncio.sleep(max(0.0, ended + wait - time.time()))
         result = HybridResult(rec.text, "sphinx", rec, timings_ms=timings)
         if turn.whisper is not None:
