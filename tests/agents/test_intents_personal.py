@@ -37,6 +37,14 @@ async def flow_schedule_and_upcoming_jobs_are_read_for_the_right_person(world, s
         call(r, "get_schedule", {"date": "2026-11-23"})
         assert said(r) == ("You have 2 jobs today. 1 PM, job 2, Leaky kitchen faucet for Maria Garcia on 12 Oak St. "
                            "3 PM, job 3, Clogged drain for Bob Smith on 12 Oak St.")
+        r = await session.run(user_input="what's my next appointment")  # the next one, not the day read out
+        out = call(r, "get_schedule", {"date": "2026-11-23", "next_only": True})
+        assert said(r) == ("Next: 1 PM, job 2, Leaky kitchen faucet for Maria Garcia on 12 Oak St. "
+                           "After that, 1 more job today.")
+        assert [j["number"] for j in out["jobs"]] == [2]
+        r = await session.run(user_input="and my first job on wednesday")
+        call(r, "get_schedule", {"date": "2026-11-25", "next_only": True})
+        assert said(r).startswith("First: ") and said(r).endswith("After that, 1 more job Wednesday.")
         r = await session.run(user_input="what do i have on wednesday")
         call(r, "get_schedule", {"date": "2026-11-25"})
         assert "2 jobs Wednesday" in said(r) and "job 4, Sump pump install" in said(r) and "job 5" in said(r)
@@ -50,6 +58,10 @@ async def flow_schedule_and_upcoming_jobs_are_read_for_the_right_person(world, s
         assert "Tomorrow at 10 AM, job 1, Water heater check for Bob Johnson" in said(r)
     async with converse(actor=world.tech) as session:  # Tina sees only hers
         r = await session.run(user_input="what's next")
+        call(r, "get_schedule", {"date": "2026-11-23", "next_only": True})
+        assert said(r) == ("Next: 1 PM, job 2, Leaky kitchen faucet for Maria Garcia on 12 Oak St. "
+                           "It's the last one today.")
+        r = await session.run(user_input="what's on today")
         call(r, "get_schedule", {"date": "2026-11-23"})
         assert said(r) == "You have 1 job today. 1 PM, job 2, Leaky kitchen faucet for Maria Garcia on 12 Oak St."
         r = await session.run(user_input="any jobs coming up this week")

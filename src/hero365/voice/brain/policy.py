@@ -58,7 +58,7 @@ REQUIRED: dict[str, list[tuple[str, str]]] = {
 
 #: Which slots each tool takes (tool argument names match the contract's slot names).
 TOOL_ARGS: dict[str, tuple[str, ...]] = {
-    "get_schedule": ("date",), "list_upcoming_jobs": ("days",), "get_job_details": ("job", "customer"),
+    "get_schedule": ("date", "next_only"), "list_upcoming_jobs": ("days",), "get_job_details": ("job", "customer"),
     "create_job": ("customer", "title", "date", "time", "duration_minutes"),
     "update_job_status": ("status", "job", "customer"), "reschedule_job": ("job", "customer", "date", "time"),
     "add_job_note": ("note", "job", "customer"), "get_project_status": ("project", "customer"),
@@ -82,6 +82,8 @@ TOOL_ARGS: dict[str, tuple[str, ...]] = {
 
 _MY_BALANCE = re.compile(r"\b(?:how much|what) (?:do i|i) owe\b|\bmy (?:balance|bill|invoice)\b|\bwhat do i owe\b"
                          r"|\bhow much is (?:my|the) (?:bill|invoice|balance)\b|\bdid (?:you get|my payment)\b")
+#: The next (or first) job only: "what's next", "my next appointment", "where's my first stop tomorrow".
+_NEXT_ONLY = re.compile(r"\b(?:what'?s|what is) next\b|\b(?:next|first) (?:job|appointment|stop|call)\b")
 _MY_APPOINTMENT = re.compile(r"\bwhen (?:is|are) (?:my|the|you|your)\b.*\b(?:appointment|visit|technician|coming)"
                              r"|\bmy appointment\b(?!.*\b(?:cancel|move|change|reschedule)\b)|\bwhen are you coming\b"
                              r"|\bwhat time is (?:my|the) (?:appointment|visit)\b")
@@ -314,6 +316,8 @@ class Policy:
             return Decision(say="Okay." if intent == "confirm" else "Okay, no problem.", intent=intent)
         if intent == "repeat":
             return Decision(say=self.d.last_reply or "I haven't said anything yet.", intent="repeat")
+        if intent == "get_schedule" and _NEXT_ONLY.search(low):  # "what's next": one job, not the day's list
+            slots = {**slots, "next_only": True}
         tool = INTENT_TOOL.get(intent, intent)
         if tool not in tools:
             return Decision(say=OUT_OF_SCOPE.get(speaker, OUT_OF_SCOPE["personal"]), intent=intent)

@@ -28,11 +28,12 @@ def _line(row: dict[str, Any], tz: Any, with_day: date | None = None) -> str:
 
 @function_tool
 @speakable
-async def get_schedule(context: Ctx, date: str | None = None) -> str:
+async def get_schedule(context: Ctx, date: str | None = None, next_only: bool = False) -> str:
     """The user's jobs on a day, in time order (today when no date is given).
 
     Args:
         date: the day, as YYYY-MM-DD
+        next_only: only the next job ("what's next", "my next appointment"; the first one on another day)
     """
     state = context.userdata
     async with state.store.uow(state.business_id) as uow:
@@ -50,6 +51,12 @@ async def get_schedule(context: Ctx, date: str | None = None) -> str:
             return reply(f"Nothing else is on for today. You had {plural(len(rows), 'job')}, {how}.",
                          date=day.isoformat(), jobs=rows)
         rows = later or rows
+    if next_only and rows:  # the one job asked for, and how many follow, not the day read out
+        after = len(rows) - 1
+        context.userdata.focus.update({"job": rows[0]["number"]})
+        rest = f" After that, {plural(after, 'more job')} {when}." if after else f" It's the last one {when}."
+        return reply(f"{'Next' if day == now.date() else 'First'}: {_line(rows[0], tz)}{rest}",
+                     date=day.isoformat(), jobs=rows[:1], more=after)
     intro = f"You have {plural(len(rows), 'job')} {when}." if rows else ""
     say, texted = await spoken_list(context, intro, [_line(r, tz) for r in rows], f"Nothing is scheduled {when}.")
     context.userdata.focus.update({"job": rows[0]["number"]} if len(rows) == 1 else {})
