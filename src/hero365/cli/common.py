@@ -10,6 +10,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from ..erp.domain.errors import DomainError
 from ..erp.domain.tenancy import Actor, Role
@@ -31,8 +32,21 @@ def run_async(fn: Callable[P, Awaitable[R]]) -> Callable[P, R]:
         except DomainError as exc:
             err.print(f"[red]{exc.message}[/red]")
             raise typer.Exit(1) from None
+        except (OperationalError, ProgrammingError, ConnectionRefusedError) as exc:  # no tables, or no database
+            err.print(f"[red]{database_problem(exc)}[/red]")
+            raise typer.Exit(1) from None
 
     return wrapper
+
+
+def database_problem(exc: Exception) -> str:
+    """What a new user should do about a database error, in a sentence (not a traceback)."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    if "no such table" in text or "does not exist" in text or "undefinedtable" in type(
+            getattr(exc, "orig", exc)).__name__.lower():
+        return ("The database has no tables yet: run hero365 db upgrade (./run db upgrade), then hero365 demo-data "
+                "for the demo business.")
+    return f"The database could not be used: {str(getattr(exc, 'orig', exc)).splitlines()[0]} (check DATABASE_URL)."
 
 
 async def default_actor(store: Store, business_id: int | None = None) -> Actor:
