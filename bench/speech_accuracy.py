@@ -22,7 +22,6 @@ import asyncio
 import hashlib
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -87,20 +86,11 @@ def condition(pcm: np.ndarray, rate: int, name: str, seed: int) -> tuple[np.ndar
 # ---------------------------------------------------------------- scoring helpers
 
 
-def _spoken_words(text: str) -> list[str]:
-    """Lower-case words with digits spelled out, so '42' and 'forty two' compare equal."""
-    from hero365.voice.speech.stt.corpus import spell
-    from hero365.voice.speech.stt.correct import spoken_form
-
-    t = spoken_form(text).replace("-", " ")
-    t = re.sub(r"(\d+):(\d\d)", lambda m: f"{m.group(1)} {'' if m.group(2) == '00' else m.group(2)}", t)
-    t = re.sub(r"\d+", lambda m: f" {spell(int(m.group()))} " if len(m.group()) < 7 else m.group(), t)
-    return re.sub(r"[^a-z0-9' ]+", " ", t).split()
-
-
 def wer(reference: str, hypothesis: str) -> tuple[int, int]:
-    """(word edits, reference words)."""
-    ref, hyp = _spoken_words(reference), _spoken_words(hypothesis)
+    """(word edits, reference words), on the words as said ('42' and 'forty two' are the same words)."""
+    from hero365.voice.speech.stt.correct import spoken_words
+
+    ref, hyp = spoken_words(reference), spoken_words(hypothesis)
     d = list(range(len(hyp) + 1))
     for i, r in enumerate(ref, 1):
         prev, d[0] = d[0], i

@@ -266,3 +266,15 @@ def _16k(pcm: np.ndarray, rate: int) -> np.ndarray:
     from hero365.voice.speech.audio import resample
 
     return resample(pcm, rate, 16000)
+
+
+@pytest.mark.parametrize(("written", "said"), [
+    ("Job 42 at 10:30", "job forty two at ten thirty"),
+    ("9:00 am on December 4th", "nine am on december fourth"),
+    ("$1,250 from the Patels", "one thousand two hundred fifty dollars from the patels"),
+    ("mark job 15S in progress", "mark job fifteen s in progress"),  # a recogniser's odd token, still spelt
+])
+def test_transcripts_are_compared_as_said(written: str, said: str) -> None:
+    from hero365.voice.speech.stt.correct import spoken_words
+
+    assert " ".join(spoken_words(written)) == said

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Levenshtein
 
+from ..speak_text import ordinal
 from .corpus import command_words, spell
 from .g2p import cmudict, pronunciations
 
@@ -260,16 +261,29 @@ def _misheard_words(words: list[str]) -> list[str]:
     return out
 
 
-def sounds(text: str) -> tuple[str, ...]:
-    """The phones of a transcript as it was said: digits as words ("42" -> forty two, "10:30" -> ten thirty),
-    each word in its first dictionary pronunciation (espeak-ng's for the rest)."""
+_NTH = re.compile(r"(\d{1,3})(?:st|nd|rd|th)")
+
+
+def spoken_words(text: str) -> list[str]:
+    """A transcript's words as said: lower case, digits as words ("42" -> forty two, "10:30" -> ten thirty,
+    "9:00" -> nine, "4th" -> fourth), so "42" and "forty two" compare equal (longer digit strings stay digits)."""
     words: list[str] = []
     for token in _WORD.findall(spoken_form(text).replace("-", " ")):
-        for part in token.split(":"):
+        if (nth := _NTH.fullmatch(token)) is not None:
+            words.extend(ordinal(int(nth.group(1))).split())
+            continue
+        for part in re.findall(r"\d+|[^\d:]+", token):  # "10:30" -> 10, 30; "15s" -> 15, s
             if part.isdigit() and len(part) < 7:
                 words.extend(spell(int(part)).split() if part != "00" else [])
             else:
                 words.append(part)
+    return words
+
+
+def sounds(text: str) -> tuple[str, ...]:
+    """The phones of a transcript as it was said, each word in its first dictionary pronunciation (espeak-ng's
+    for the rest)."""
+    words = spoken_words(text)
     _learn_unknown(words)
     return tuple(p for w in words for p in (_word_phones(w) or ()))
 
