@@ -42,8 +42,7 @@ def run_async(fn: Callable[P, Awaitable[R]]) -> Callable[P, R]:
 def database_problem(exc: Exception) -> str:
     """What a new user should do about a database error, in a sentence (not a traceback)."""
     text = str(getattr(exc, "orig", exc)).lower()
-    if "no such table" in text or "does not exist" in text or "undefinedtable" in type(
-            getattr(exc, "orig", exc)).__name__.lower():
+    if "no such table" in text or ("relation" in text and "does not exist" in text):  # SQLite / PostgreSQL
         return ("The database has no tables yet: run hero365 db upgrade (./run db upgrade), then hero365 demo-data "
                 "for the demo business.")
     return f"The database could not be used: {str(getattr(exc, 'orig', exc)).splitlines()[0]} (check DATABASE_URL)."
