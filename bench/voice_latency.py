@@ -53,6 +53,7 @@ class World:
     commands: list[str]
     audio: dict[str, np.ndarray] = field(default_factory=dict)
     rate: int = 16000
+    tuning: Any = None  # the sessions' turn-taking settings (None: the product's defaults)
 
 
 def trim(pcm: np.ndarray, rate: int, floor_db: float = -45.0) -> np.ndarray:
@@ -145,6 +146,8 @@ class TurnResult:
     stages: dict[str, Any] = field(default_factory=dict)
     turns: int = 0  # user turns committed for this utterance (more than one: it was cut off)
     reply: str = ""
+    spoken_s: float = 0.0  # seconds of reply audio the voice produced before the next turn (or the end)
+    gap_ms: float = 0.0  # silence inside the reply: its audio arriving after what came before had played
 
 
 class Talker:
@@ -153,6 +156,16 @@ class Talker:
     def __init__(self, world: World, tuning: Any = None) -> None:
         self.world = world
         self.tuning = tuning
+        self._last: tuple[TurnResult, int] | None = None  # the latest turn and its first output segment
+
+    def _settle(self) -> None:
+        """The latest reply is over (the next turn starts, or the session ends): count its audio and gaps."""
+        if self._last is not None:
+            result, first = self._last
+            segs = self.audio_out.segments[first:]
+            result.spoken_s = round(sum(s.pushed for s in segs), 2)
+            result.gap_ms = round(1000 * sum(s.gaps for s in segs))
+            self._last = None
 
     async def __aenter__(self) -> Talker:
         from hero365.erp.services.businesses import actor_for
@@ -168,7 +181,7 @@ class Talker:
                                       leading_silence=0.0)
         self.audio_out = WavAudioOutput(realtime=False)  # first-frame stamps are the same; no waiting out replies
         self.session = voice_session(state, w.stt, w.tts, audio_in=self.audio_in, audio_out=self.audio_out,
-                                     tuning=self.tuning or DEFAULT_TURN)
+                                     tuning=self.tuning or w.tuning or DEFAULT_TURN)
         self.timeline = TurnTimeline(self.session, self.session.stt)  # this session's decisions
         await self.session.__aenter__()
         agent = agent_for(state)
@@ -177,12 +190,14 @@ class Talker:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        self._settle()
         self.audio_in.close()
         await self.session.__aexit__(None, None, None)
         await self.audio_out.aclose()
 
     async def speak(self, text: str, pcm: np.ndarray | None = None, *, wait: float = 8.0) -> TurnResult:
         """Say one utterance; return when the agent has answered (or `wait` seconds after it ended)."""
+        self._settle()
         if self.session.agent_state == "speaking":  # the user has heard enough of the last reply: it stops (as
             await self.session.interrupt(force=True)  # their voice would stop it), so this turn is timed alone
         before_turns, before_segs = len(self.timeline.turns), len(self.audio_out.segments)
@@ -215,6 +230,8 @@ class Talker:
                 result.processing = answered[0].started_at - turn.thinking_at
         if answered:
             result.v2v = answered[0].started_at - u.speech_ended_at
+        self._last = (result, before_segs + self.audio_out.segments[before_segs:].index(answered[0])) if answered \
+            else None
         return result
 
 
@@ -289,7 +306,9 @@ def across_processes(args: argparse.Namespace, sessions: int) -> dict[str, Any]:
     start_at = time.time() + 30.0  # time for every child to build its world and load its models
     children = [subprocess.Popen(
         [sys.executable, __file__, "--sessions", str(sessions), "--duration", str(args.duration), "--voice",
-         args.voice, "--child", f"{k}/{args.procs}", "--start-at", str(start_at)],
+         args.voice, "--child", f"{k}/{args.procs}", "--start-at", str(start_at),
+         *(["--tts-lead", str(args.tts_lead)] if args.tts_lead is not None else []),
+         *(["--tts-batch", str(args.tts_batch)] if args.tts_batch is not None else [])],
         stdout=subprocess.PIPE, text=True) for k in range(args.procs)]
     results: list[TurnResult] = []
     cpu = 0.0
@@ -328,6 +347,9 @@ def summary(results: list[TurnResult], sessions: int, meter: CpuMeter | None = N
             "v2v_fast_path_p50_ms": rpct([r.v2v * 1000 for r in fast if r.v2v is not None], 0.5),
             "v2v_whisper_p50_ms": rpct([r.v2v * 1000 for r in results
                                         if r.v2v is not None and r.stages.get("stt") == "whisper"], 0.5),
+            "reply_audio_s_mean": round(statistics.fmean(r.spoken_s for r in results), 1) if results else None,
+            "replies_with_gap": f"{sum(r.gap_ms >= 100 for r in results)}/{len(results)}",
+            "reply_gap_p95_ms": rpct([r.gap_ms for r in results], 0.95),
             "load_avg": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(), **_cache_share(),
             **(meter.figures(len(results)) if meter else {})}
 
@@ -411,6 +433,13 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     t0 = time.perf_counter()
     world = await build_world(args.voice)
     print(f"# world ready in {time.perf_counter() - t0:.1f}s ({len(world.commands)} commands)", file=sys.stderr)
+    if args.tts_lead is not None or args.tts_batch is not None:
+        from dataclasses import replace
+
+        from hero365.voice.audio_session import DEFAULT_TURN
+
+        world.tuning = replace(DEFAULT_TURN, **({"tts_lead": args.tts_lead} if args.tts_lead is not None else {}),
+                               **({"tts_batch": args.tts_batch} if args.tts_batch is not None else {}))
     from hero365.voice.speech.tts import PHRASES
 
     PHRASES.hits = PHRASES.misses = 0  # count the agent's replies only
@@ -473,6 +502,8 @@ def main() -> None:
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--start-at", type=float, help=argparse.SUPPRESS)
     ap.add_argument("--voice", default="piper", choices=["piper", "espeak"], help="the agent's voice")
+    ap.add_argument("--tts-lead", type=float, help="seconds of reply audio synthesised ahead (TurnTuning.tts_lead)")
+    ap.add_argument("--tts-batch", type=int, help="characters of reply text sent to the voice at once")
     args = ap.parse_args()
     if args.quick:  # one session: 8 turns; --sessions/--sweep: 20 s per step, up to 20 sessions
         args.turns = 8
@@ -484,6 +515,8 @@ def main() -> None:
         out = multi_process(args)
     else:
         out = asyncio.run(main_async(args))
+    if out.get("bench") == "voice_latency":
+        out.update(voice=args.voice)
     if not args.child:
         table(out)
     print(json.dumps(out))
@@ -527,6 +560,9 @@ def table(out: dict[str, Any]) -> None:
     Console(stderr=False).print(t)
     stages = {k: v for k, v in out.items() if k.endswith("_p50_ms") and k.split("_")[0] in
               ("stt", "eou", "brain", "tts")}
+    if out.get("replies_with_gap") is not None:
+        print(f"agent speech: {out.get('reply_audio_s_mean')} s synthesised per reply (mean), replies with a gap "
+              f">= 100 ms {out['replies_with_gap']}, gap p95 {out.get('reply_gap_p95_ms')} ms")
     if stages:
         print("per-stage p50 (ms): " + ", ".join(f"{k[:-7]} {v}" for k, v in stages.items()))
 

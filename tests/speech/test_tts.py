@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 import pytest
+from livekit import rtc
 from livekit.agents import Agent, AgentSession, APIError, inference
 
 from hero365.config import Settings
@@ -318,6 +319,20 @@ async def test_interrupting_keeps_only_what_was_heard(espeak: None) -> None:
     assert seg.played is not None and 0.5 < seg.played < seg.pushed
     assert abs(out.pcm().size / (out._rate or 22050) - seg.played) < 0.01
     await session.aclose()
+
+
+async def test_audio_that_arrives_after_the_last_ran_out_is_a_gap_the_listener_hears() -> None:
+    """The output counts silence inside a reply (the voice fell behind playback), and only that."""
+    out = WavAudioOutput(realtime=False)
+    tenth = rtc.AudioFrame(np.zeros(1600, np.int16).tobytes(), 16000, 1, 1600)  # 0.1 s
+    await out.capture_frame(tenth)
+    await out.capture_frame(tenth)  # on time: queued behind the first
+    await asyncio.sleep(0.5)  # both have played by now (0.2 s of audio)
+    await out.capture_frame(tenth)
+    out.flush()
+    await out.aclose()
+    seg = out.segments[0]
+    assert seg.gap_count == 1 and 0.25 < seg.gaps < 0.5 and seg.pushed == pytest.approx(0.3)
 
 
 async def test_wav_input_ends_with_silence_the_vad_hears(espeak: None) -> None:

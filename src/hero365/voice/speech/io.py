@@ -155,6 +155,10 @@ class WavAudioInput(io.AudioInput):
         return rtc.AudioFrame(chunk.tobytes(), self.sample_rate, 1, n)
 
 
+#: Audio arriving this late (seconds) after the audio before it ran out counts as a gap in the agent's speech.
+GAP_TOLERANCE = 0.02
+
+
 @dataclass
 class OutputSegment:
     """One stretch of agent speech (between flushes), as played."""
@@ -164,6 +168,10 @@ class OutputSegment:
     play_start: float  # time.monotonic() at which it starts playing (after what was queued before it)
     chunks: list[np.ndarray] = field(default_factory=list)
     pushed: float = 0.0  # seconds received
+    #: Silence the listener hears inside it: audio that arrived after what came before it had played out
+    #: (the voice fell behind), in seconds, and how many times.
+    gaps: float = 0.0
+    gap_count: int = 0
     played: float | None = None  # seconds heard, once finished
     interrupted: bool = False
     done: asyncio.Event = field(default_factory=asyncio.Event)
@@ -212,6 +220,11 @@ class WavAudioOutput(io.AudioOutput):
             self.on_playback_started(created_at=self._seg.started_at)
         if self._seg.interrupted:
             return  # cleared while still capturing: the rest is never heard
+        late = time.monotonic() - (self._seg.play_start + self._seg.pushed + self._seg.gaps)
+        if self._seg.pushed and self._paused_at is None and late > GAP_TOLERANCE:
+            self._seg.gaps += late
+            self._seg.gap_count += 1
+            self._clock += late
         pcm = np.frombuffer(frame.data, dtype=np.int16)
         if frame.num_channels > 1:
             pcm = pcm.reshape(-1, frame.num_channels).mean(axis=1).astype(np.int16)
@@ -233,7 +246,8 @@ class WavAudioOutput(io.AudioOutput):
 
     async def _playout(self, seg: OutputSegment) -> None:
         while self.realtime and not seg.done.is_set():
-            timeout = None if self._paused_at is not None else seg.play_start + seg.pushed - time.monotonic()
+            ends = seg.play_start + seg.pushed + seg.gaps
+            timeout = None if self._paused_at is not None else ends - time.monotonic()
             if timeout is not None and timeout <= 0:
                 break
             waits = [asyncio.ensure_future(seg.done.wait()), asyncio.ensure_future(self._changed.wait())]
@@ -271,7 +285,7 @@ class WavAudioOutput(io.AudioOutput):
         for seg in [*self._playing, *([self._seg] if self._seg else [])]:
             if seg.played is not None:
                 continue
-            seg.played = min(seg.pushed, max(0.0, now - seg.play_start)) if self.realtime else seg.pushed
+            seg.played = min(seg.pushed, max(0.0, now - seg.play_start - seg.gaps)) if self.realtime else seg.pushed
             seg.interrupted = True
             seg.done.set()
         self._clock, self._paused_at = time.monotonic(), None
