@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -44,8 +45,8 @@ from .speech.stt.stream import BACKCHANNELS, EndOfTurn, StreamingHybridSTT, is_b
 from .speech.tts import paced
 from .state import SessionState
 
-__all__ = ["BACKCHANNELS", "BackchannelFilter", "EndOfTurn", "StreamingHybridSTT", "TurnLog", "TurnTimeline",
-           "TurnTuning", "is_backchannel", "make_vad", "voice_session"]
+__all__ = ["BACKCHANNELS", "BackchannelFilter", "EndOfTurn", "InlineExecutor", "StreamingHybridSTT", "TurnLog",
+           "TurnTimeline", "TurnTuning", "is_backchannel", "make_vad", "voice_session"]
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,12 @@ class TurnTuning:
     aec_warmup: float | None = None
     #: Seconds of reply audio synthesised ahead of playback (tts.paced); None: the whole reply at once, for
     #: output that isn't played in real time (`hero365 talk --out reply.wav`).
-    tts_lead: float | None = 3.0
+    #: 1.5 s and a sentence at a time: replies the user talks over cost 8.2 s of synthesis each instead of 11.0
+    #: (bench/voice_latency.py, 8 sessions), with no more gaps in the agent's speech than at 3 s / 120 characters.
+    tts_lead: float | None = 1.5
+    #: At most this many characters of reply text go to the voice at once (a batch is synthesised whole, so
+    #: it is also what a user who talks over the reply can leave unheard beyond the lead): 1 = a sentence.
+    tts_batch: int = 1
 
     def turn_handling(self, semantic: bool = False) -> dict[str, Any]:
         """LiveKit's options; `semantic` when the recogniser's stream owns the end of turn ("stt" mode)."""
@@ -90,10 +96,24 @@ class TurnTuning:
 DEFAULT_TURN = TurnTuning()
 
 
+class InlineExecutor(Executor):
+    """Runs each call at once, in the caller's thread. Silero's native predict takes ~0.03 ms a 32 ms window;
+    LiveKit hands every window to a thread of its own per stream, and that hop (two per session, 31 a second
+    each) cost more than the model: 10.5 CPU-ms per second of audio per stream, 5.1 run inline."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        done: Future[Any] = Future()
+        try:
+            done.set_result(fn(*args, **kwargs))
+        except BaseException as e:  # handed to the awaiting coroutine, as a thread's would be
+            done.set_exception(e)
+        return done
+
+
 def make_vad(tuning: TurnTuning = DEFAULT_TURN) -> vad.VAD:
     """The offline Silero VAD (livekit-local-inference); nothing is downloaded."""
     return inference.VAD(min_silence_duration=tuning.vad_min_silence, activation_threshold=tuning.vad_activation,
-                         min_speech_duration=tuning.vad_min_speech)
+                         min_speech_duration=tuning.vad_min_speech, executor=InlineExecutor())
 
 
 class BackchannelFilter(stt.STT):
@@ -151,7 +171,7 @@ def voice_session(state: SessionState, stt_engine: stt.STT | None, tts_engine: t
     else:  # another recogniser (a hosted plugin, a test double): LiveKit's adapter, backchannels filtered
         heard = BackchannelFilter(stt_engine, agent_talking) if tuning.filter_backchannels else stt_engine
     session: AgentSession[SessionState] = AgentSession(
-        stt=heard, llm=brain, tts=paced(tts_engine, tuning.tts_lead), vad=vad_engine, userdata=state,
+        stt=heard, llm=brain, tts=paced(tts_engine, tuning.tts_lead, tuning.tts_batch), vad=vad_engine, userdata=state,
         turn_handling=tuning.turn_handling(semantic),  # type: ignore[typeddict-item]
         aec_warmup_duration=tuning.aec_warmup,
     )
