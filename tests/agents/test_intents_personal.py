@@ -514,11 +514,14 @@ async def flow_contacts_info_new_contact_note_and_follow_up(world, seeded, conve
     before = await snapshot(world.store)
     async with converse() as session:
         r = await session.run(user_input="what's bob johnson's address")
+        call(r, "get_contact_info", {"customer": "bob johnson", "detail": "address"})
+        assert said(r) == "Bob Johnson is at 12 Oak St, Austin, TX 78701."
+        r = await session.run(user_input="look up bob johnson")
         call(r, "get_contact_info", {"customer": "bob johnson"})
         assert said(r) == ("Bob Johnson, phone 512 555 0101, at 12 Oak St, Austin, TX 78701. 1 open job: job 1, "
                            "Water heater check. They owe 278 dollars and 88 cents.")
         r = await session.run(user_input="what's the number for zed zebra")
-        call(r, "get_contact_info", {"customer": "zed zebra"})
+        call(r, "get_contact_info", {"customer": "zed zebra", "detail": "phone"})
         assert said(r) == "I can't find a customer named zed zebra."
         r = await session.run(user_input="remind me to follow up with bob smith yesterday")
         call(r, "schedule_follow_up", {"customer": "bob smith", "date": "2026-11-22"})
@@ -530,8 +533,11 @@ async def flow_contacts_info_new_contact_note_and_follow_up(world, seeded, conve
         call(r, "create_contact", {"customer": "sam wilson", "phone": "5125550198"})
         assert said(r) == "Added Sam Wilson with phone 512 555 0198."
         r = await session.run(user_input="what's sam wilson's number")
-        call(r, "get_contact_info", {"customer": "sam wilson"})
-        assert said(r) == "Sam Wilson, phone 512 555 0198."
+        call(r, "get_contact_info", {"customer": "sam wilson", "detail": "phone"})
+        assert said(r) == "Sam Wilson's phone is 512 555 0198."
+        r = await session.run(user_input="where does sam wilson live")
+        call(r, "get_contact_info", {"customer": "sam wilson", "detail": "address"})
+        assert said(r) == "There's no address on file for Sam Wilson."
         r = await session.run(user_input="add a note to maria garcia's file she prefers morning visits")
         call(r, "add_contact_note", {"customer": "maria garcia", "note": "she prefers morning visits"})
         assert said(r) == "Noted on Maria Garcia's record."

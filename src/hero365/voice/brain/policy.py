@@ -68,7 +68,7 @@ TOOL_ARGS: dict[str, tuple[str, ...]] = {
     "send_invoice_reminder": ("invoice", "customer"), "record_payment": ("invoice", "customer", "amount"),
     "list_overdue_invoices": (), "create_estimate": ("customer", "title", "amount"),
     "send_estimate": ("estimate", "customer"), "convert_estimate_to_invoice": ("estimate", "customer"),
-    "list_pending_estimates": (), "get_contact_info": ("customer",), "create_contact": ("customer", "phone"),
+    "list_pending_estimates": (), "get_contact_info": ("customer", "detail"), "create_contact": ("customer", "phone"),
     "add_contact_note": ("customer", "note"), "schedule_follow_up": ("customer", "date", "time"),
     "check_inventory": ("product",), "reorder_product": ("product", "quantity"),
     "set_reminder": ("note", "date", "time"), "get_directions": ("job", "customer"),
@@ -84,6 +84,9 @@ _MY_BALANCE = re.compile(r"\b(?:how much|what) (?:do i|i) owe\b|\bmy (?:balance|
                          r"|\bhow much is (?:my|the) (?:bill|invoice|balance)\b|\bdid (?:you get|my payment)\b")
 #: The next (or first) job only: "what's next", "my next appointment", "where's my first stop tomorrow".
 _NEXT_ONLY = re.compile(r"\b(?:what'?s|what is) next\b|\b(?:next|first) (?:job|appointment|stop|call)\b")
+#: A contact question about one detail: "what's Karen's number", "how do I reach ...", "where does Bob live".
+_CONTACT_DETAIL = {"phone": re.compile(r"\b(?:phone|number|cell|reach|call (?:him|her|them)|get (?:a )?hold of)\b"),
+                   "address": re.compile(r"\b(?:address|where (?:does|do|is)\b.*\b(?:live|located|based)|live)\b")}
 _MY_APPOINTMENT = re.compile(r"\bwhen (?:is|are) (?:my|the|you|your)\b.*\b(?:appointment|visit|technician|coming)"
                              r"|\bmy appointment\b(?!.*\b(?:cancel|move|change|reschedule)\b)|\bwhen are you coming\b"
                              r"|\bwhat time is (?:my|the) (?:appointment|visit)\b")
@@ -318,6 +321,10 @@ class Policy:
             return Decision(say=self.d.last_reply or "I haven't said anything yet.", intent="repeat")
         if intent == "get_schedule" and _NEXT_ONLY.search(low):  # "what's next": one job, not the day's list
             slots = {**slots, "next_only": True}
+        if intent == "get_contact_info":  # "what's her number": that, not the whole card
+            asked = [d for d, pattern in _CONTACT_DETAIL.items() if pattern.search(low)]
+            if len(asked) == 1:
+                slots = {**slots, "detail": asked[0]}
         tool = INTENT_TOOL.get(intent, intent)
         if tool not in tools:
             return Decision(say=OUT_OF_SCOPE.get(speaker, OUT_OF_SCOPE["personal"]), intent=intent)

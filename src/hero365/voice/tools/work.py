@@ -104,16 +104,28 @@ async def create_project_milestone(context: Ctx, title: str, project: int | None
 
 @function_tool
 @speakable
-async def get_contact_info(context: Ctx, customer: str) -> str:
-    """A contact's phone, address, open jobs and balance.
+async def get_contact_info(context: Ctx, customer: str, detail: str | None = None) -> str:
+    """A contact's phone, address, open jobs and balance; or only the one detail asked for.
 
     Args:
         customer: the contact's name
+        detail: "phone" or "address" when only that was asked ("what's Karen's number")
     """
     state = context.userdata
     async with state.store.uow(state.business_id) as uow:
         info = await contacts_svc.get_contact_info(uow, state.actor, customer)
     c = info.contact
+    state.focus.update({"customer": c.name, "contact_id": c.id})
+    data = {"contact_id": c.id, "phone": c.primary_phone, "email": c.email, "address": c.address_line,
+            "open_jobs": [j.number for j in info.open_jobs], "balance_cents": info.balance_cents}
+    dnc = " They're on the do-not-call list." if c.do_not_call else ""
+    if detail == "phone":  # the answer to the question asked, not the whole card read out
+        say = (f"{c.name}'s phone is {speak_phone(c.primary_phone)}." if c.primary_phone
+               else f"There's no phone number on file for {c.name}.")
+        return reply(say + dnc, **data)
+    if detail == "address":
+        say = f"{c.name} is at {c.address_line}." if c.address_line else f"There's no address on file for {c.name}."
+        return reply(say, **data)
     parts = [f"{c.name}" + (f" of {c.company}" if c.company else "")]
     if c.primary_phone:
         parts.append(f"phone {speak_phone(c.primary_phone)}")
@@ -125,11 +137,7 @@ async def get_contact_info(context: Ctx, customer: str) -> str:
             [f"job {j.number}, {j.title}" for j in info.open_jobs[:3]]) + "."
     if info.balance_cents:
         say += f" They owe {speak_money(info.balance_cents)}."
-    if c.do_not_call:
-        say += " They're on the do-not-call list."
-    state.focus.update({"customer": c.name, "contact_id": c.id})
-    return reply(say, contact_id=c.id, phone=c.primary_phone, email=c.email, address=c.address_line,
-                 open_jobs=[j.number for j in info.open_jobs], balance_cents=info.balance_cents)
+    return reply(say + dnc, **data)
 
 
 @action("create_contact")
