@@ -72,8 +72,9 @@ class TurnTuning:
     aec_warmup: float | None = None
     #: Seconds of reply audio synthesised ahead of playback (tts.paced); None: the whole reply at once, for
     #: output that isn't played in real time (`hero365 talk --out reply.wav`).
-    #: 1.5 s and a sentence at a time: replies the user talks over cost 8.2 s of synthesis each instead of 11.0
-    #: (bench/voice_latency.py, 8 sessions), with no more gaps in the agent's speech than at 3 s / 120 characters.
+    #: A sentence at a time, 1.5 s ahead: a reply talked over after ~8 s cost 11.0 s of synthesis at 3 s / 120
+    #: characters, 8.8 s at 2 s, 8.2 s at 1.2 s (bench/voice_latency.py, 8 sessions), with the same gaps in the
+    #: agent's speech (5 replies of 48) at all three; 1.5 s keeps some margin for a busy machine.
     tts_lead: float | None = 1.5
     #: At most this many characters of reply text go to the voice at once (a batch is synthesised whole, so
     #: it is also what a user who talks over the reply can leave unheard beyond the lead): 1 = a sentence.
