@@ -37,9 +37,10 @@ async def get_schedule(context: Ctx, date: str | None = None, next_only: bool = 
     """
     state = context.userdata
     async with state.store.uow(state.business_id) as uow:
-        day = parse_date_arg(date) or await today(uow)
+        now = await local_now(uow)  # once: the business's zone is read for it
+        day = parse_date_arg(date) or now.date()
         rows = await svc.get_schedule(uow, state.actor, day)
-        now, tz = await local_now(uow), (await local_now(uow)).tzinfo
+    tz = now.tzinfo
     when = speak_date(day, now.date())
     if day == now.date():
         later = [r for r in rows if r["status"] in ("scheduled", "in_progress", "on_hold")
