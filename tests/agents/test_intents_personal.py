@@ -204,7 +204,9 @@ async def flow_cancelling_a_job_waits_for_yes_other_statuses_happen_at_once(worl
         r = await session.run(user_input="yes go ahead")
         call(r, "confirm_action", {})
         assert said(r) == "Job 4 for Bobby Smithers is now cancelled."
-        r = await session.run(user_input="put job five on hold")
+        r = await session.run(user_input="mark job five")  # a status still to come, not "tell me about job 5"
+        asks(r, "What status should it have?")
+        r = await session.run(user_input="on hold")
         call(r, "update_job_status", {"job": 5, "status": "on_hold"})
         assert said(r) == "Job 5 for Linda Henderson is now on hold."
         r = await session.run(user_input="i'm starting job two")

@@ -285,6 +285,13 @@ PERSONAL: list[Rule] = [
         lambda t: bool(_JOB_REF.search(t) or re.search(r"\b(?:appointment|visit)\b", t)),
     ),
     ("get_schedule", _r(r"\bmy (?:first|next|last|second|third) (?:job|appointment|stop|call)\b"), 0.8, None),
+    (  # "mark job 212 ..." is a status change whose status is still to come, not "tell me about job 212"
+        "update_job_status",
+        _r(r"^(?:(?:go ahead and|please|just|can you|could you|let's|i need to) )?(?:mark|(?:update|change|set) "
+           r"(?:the )?status (?:of|on|for))\b"),
+        0.75,
+        lambda t: bool(_JOB_REF.search(t)),
+    ),
     ("get_job_details", _r(r"\bjob\b(?!s)"), 0.75, None),
     (
         "get_contact_info",

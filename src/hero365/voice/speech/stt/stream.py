@@ -80,6 +80,7 @@ class _Segment:
     pcm: np.ndarray
     rec: Recognition
     ended_at: float  # time.time() of the end of its speech
+    end: int = 0  # where its audio ends in the stream, in samples
 
 
 @dataclass
@@ -175,26 +176,30 @@ class _HybridStream(stt.RecognizeStream):
         model, decoder = hybrid.stream_decoder()
         utt: Utterance | None = None
         turn = _Turn()
+        heard = 0  # samples the VAD has taken in so far: its speech buffers end here when they are sent
+        start = 0  # where the current utterance's audio starts in the stream
         try:
             async for ev in vad_stream:
-                if ev.type == vad.VADEventType.START_OF_SPEECH:
+                if ev.type == vad.VADEventType.INFERENCE_DONE:
+                    heard += sum(f.samples_per_channel for f in ev.frames)
+                    if utt is not None:
+                        for f in ev.frames:  # each window once: the one that started speech is in START's
+                            utt.feed(bytes(f.data))
+                elif ev.type == vad.VADEventType.START_OF_SPEECH:
                     if turn.decision is not None and turn.decision.done():
                         turn = _Turn()  # the last turn was sent: this is a new one
                     turn.resumed()
                     if hybrid.domain_model is not model:  # the business's names changed
                         model, decoder = hybrid.stream_decoder()
                     utt = Utterance(decoder)
-                    for f in ev.frames:  # the speech so far, with its prefix padding
-                        utt.feed(bytes(f.data))
-                elif ev.type == vad.VADEventType.INFERENCE_DONE and utt is not None and ev.frames:
-                    for f in ev.frames:  # each window once: the one that started speech is in START's frames
-                        utt.feed(bytes(f.data))
+                    pcm, start = _after(_pcm(ev.frames), heard, turn.segments[-1].end if turn.segments else 0)
+                    utt.feed(pcm.tobytes())  # the speech so far, with what of its padding is new
                 elif ev.type == vad.VADEventType.END_OF_SPEECH and utt is not None:
                     t0 = time.perf_counter()
                     rec, utt = utt.finish(), None
-                    pcm = np.concatenate([np.frombuffer(bytes(f.data), dtype=np.int16) for f in ev.frames])
+                    pcm = _after(_pcm(ev.frames), heard, start)[0]
                     ended = time.time() - ev.silence_duration - ev.inference_duration
-                    turn.segments.append(_Segment(pcm, rec, ended))
+                    turn.segments.append(_Segment(pcm, rec, ended, heard))
                     turn.decision = asyncio.create_task(self._decide(turn, (time.perf_counter() - t0) * 1000))
             if turn.decision is not None:  # the audio ended: the last words are still decided and sent
                 await turn.decision
@@ -236,3 +241,16 @@ class _HybridStream(stt.RecognizeStream):
             alternatives=[stt.SpeechData(language="en", text=result.text, confidence=confidence)]))
         self._event_ch.send_nowait(stt.SpeechEvent(type=stt.SpeechEventType.END_OF_SPEECH,
                                                    speech_end_time=ended))
+
+
+def _pcm(frames: list[Any]) -> np.ndarray:
+    return np.concatenate([np.frombuffer(bytes(f.data), dtype=np.int16) for f in frames])
+
+
+def _after(buffer: np.ndarray, end: int, since: int) -> tuple[np.ndarray, int]:
+    """The part of a VAD speech buffer (ending at sample `end` of the stream) from sample `since` on, and
+    where it starts. A pause within a turn starts the next segment with 0.5 s of padding that is the end
+    of the last segment's words: kept, Whisper heard "tell me tell me about job 232"."""
+    begin = end - buffer.size
+    skip = min(buffer.size, max(0, since - begin))
+    return buffer[skip:], begin + skip
