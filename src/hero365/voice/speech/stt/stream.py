@@ -6,7 +6,9 @@ seconds (0.15 s) it asks the brain's parser what it has heard so far (endpoint.p
 
 - sure words (the fast path) and a whole command -> the turn ends now;
 - a command still missing something ("reschedule the Chen job", "invoice the ...") -> wait up to
-  `incomplete` seconds of silence; if the user goes on, the next words join the same turn;
+  `incomplete` seconds of silence; if the user goes on, the next words join the same turn. Whisper checks
+  the words after the `unsure` wait (the fast path may have misheard the end of a whole command), and the
+  turn ends then if they are whole;
 - words the fast path isn't sure of -> Whisper starts at once on the audio so far (speculatively: if the
   user goes on, the decode is dropped, or cancelled before it starts), and the turn ends when Whisper is done
   and `unsure` seconds of silence have passed.
@@ -221,7 +223,10 @@ class _HybridStream(stt.RecognizeStream):
         # a sure command that lacks what it needs ("cancel job number call") gets a second opinion too, in
         # the longer wait an unfinished command has anyway
         use_whisper = (not sure or done is Completeness.INCOMPLETE) and hybrid.use_whisper
-        wait = eot.wait(sure or not hybrid.use_whisper, done)
+        # an unfinished command heard by the fast path may be its mishearing of the end of a whole one ("how do
+        # I reach Maria Garcia" as "... Maria for"): Whisper's words decide after the unsure wait, not the 1 s
+        first = Completeness.COMPLETE if done is Completeness.INCOMPLETE else done
+        wait = eot.wait(False, first) if use_whisper else eot.wait(True, done)
         if use_whisper:  # started as late as lets it finish by the deadline: a pause is often not the end
             await asyncio.sleep(max(0.0, ended + wait - eot.whisper_estimate - time.time()))
             turn.whisper = asyncio.create_task(hybrid.second_opinion(rec, turn.pcm(), timings, fast_sure=sure))
@@ -229,8 +234,8 @@ class _HybridStream(stt.RecognizeStream):
         result = HybridResult(rec.text, "sphinx", rec, timings_ms=timings)
         if turn.whisper is not None:
             result = await turn.whisper
-            if hybrid.judge(Recognition(result.text, 1.0))[1] is Completeness.INCOMPLETE:
-                await asyncio.sleep(max(0.0, ended + eot.incomplete - time.time()))  # Whisper heard more to come
+            heard = hybrid.judge(Recognition(result.text, 1.0))[1]  # the final words set the wait
+            await asyncio.sleep(max(0.0, ended + eot.wait(False, heard) - time.time()))
         timings["eot_wait"] = (time.time() - ended) * 1000
         owner.last = hybrid.last = result
         if not owner.keep(result.text):
