@@ -91,6 +91,24 @@ def test_lexicon_supplies_multiword_names():
     assert without.slots.get("customer") != "northside plumbing supply"
 
 
+def test_a_milestones_title_follows_called_when_the_customer_is_a_known_name():
+    """With the business's names 'henderson' is matched alone, so 'project called' was left in the title."""
+    names = Lexicon(customers=frozenset({"henderson", "linda chen"}))
+    for text in ("create a milestone for the henderson project called final inspection on december 10",
+                 "create a milestone called final inspection for the henderson project on december 10"):
+        p = parse(text, "personal", NOW, names=names)
+        assert (p.intent, p.slots["customer"], p.slots["title"]) == (
+            "create_project_milestone", "henderson", "final inspection"), text
+
+
+def test_what_would_something_cost_names_the_service():
+    """'what would they new water heater cost' (Whisper's 'they' for 'a') still asks about water heaters."""
+    for text in ("what would a new water heater cost", "what would they new water heater cost",
+                 "what does drain cleaning cost"):
+        assert parse(text, "customer", NOW).slots.get("service") in ("water heater", "drain cleaning"), text
+    assert parse("what would that cost", "customer", NOW).slots.get("service") is None
+
+
 @pytest.mark.parametrize(
     "text", ["", "   ", "?!", "'", "$", "uh um", "a" * 500, "émile zoë ünïcode ☃", "job job job", "at at at 3 3 3"]
 )

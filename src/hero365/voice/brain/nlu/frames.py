@@ -18,6 +18,8 @@ _CREATE_JOB = re.compile(
 )
 _CREATE_EST = re.compile(r"^(?:.*? )?(?:estimates?|quotes?|bids?|proposals?)\b")
 _MILESTONE = re.compile(r"^(?:.*? )?milestones?\b")
+#: "... called final inspection": the title follows its cue, whatever came before it ("the henderson project").
+_TITLED = re.compile(r"^(?:.*? )?milestones?\b.*? (?:called|named|titled)\b")
 _REMINDER = re.compile(
     r"^(?:.*? )?(?:remind me|set (?:a|an|me a|up a) reminder|(?:add|create|make|put in) (?:a )?"
     r"reminder|reminder|do not let me forget|make sure i remember|remember)(?: (?:to|that|about"
@@ -118,7 +120,7 @@ def _milestone(x: Extractor, s: Slots) -> None:
             s["customer"] = found.value
             spans.append((found.start, found.end))
     s["date"] = x.date()
-    s["title"] = x.leftover(x.claimed(*spans) | _prefix_span(_MILESTONE, x))
+    s["title"] = x.leftover(x.claimed(*spans) | _prefix_span(_MILESTONE, x) | _prefix_span(_TITLED, x))
 
 
 def _progress(x: Extractor, s: Slots) -> None:

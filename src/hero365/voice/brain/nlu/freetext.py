@@ -34,7 +34,7 @@ _SERVICE_TRIGGERS = [
         r" (?:for|of|on|to)\b",
         r"\b(?:look at|take a look at|check on|check out|inspect|fix|repair|install|replace|service|about|with)\b",
         r"\bhow much (?:is|are|does|do|would|will|for|to)(?: it cost to| you charge for| it be for| a)?\b",
-        r"\bwhat (?:would|does|do|will|is)(?= (?:a|an|the|my|new)\b)",
+        r"\bwhat (?:would|does|do|will|is)(?= (?:a|an|the|my|new)\b| \w+ .*\bcost\b)",  # "what would X cost"
         r"\bfor\b",
     )
 ]
@@ -80,7 +80,7 @@ def service(x: Extractor) -> str | None:
     matches = [m for pattern in _SERVICE_TRIGGERS for m in pattern.finditer(x.u.text)]
     for m in matches:
         i = x.u.token_index(m.end() + 1) if m.end() < len(x.u.text) else len(x.t)
-        while i < len(x.t) and x.t[i] in _DET:
+        while i < len(x.t) and (x.t[i] in _DET or x.t[i] in PRONOUNS):  # "what would they [a] new ... cost"
             i += 1
         j = i
         while j < len(x.t) and j not in claimed and x.t[j] not in _SERVICE_STOP and x.t[j] not in PRONOUNS:
