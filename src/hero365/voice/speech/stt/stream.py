@@ -234,8 +234,8 @@ class _HybridStream(stt.RecognizeStream):
         result = HybridResult(rec.text, "sphinx", rec, timings_ms=timings)
         if turn.whisper is not None:
             result = await turn.whisper
-            heard = hybrid.judge(Recognition(result.text, 1.0))[1]  # the final words set the wait
-            await asyncio.sleep(max(0.0, ended + eot.wait(False, heard) - time.time()))
+            final = hybrid.judge(Recognition(result.text, 1.0))[1]  # the final words set the wait
+            await asyncio.sleep(max(0.0, ended + eot.wait(False, final) - time.time()))
         timings["eot_wait"] = (time.time() - ended) * 1000
         owner.last = hybrid.last = result
         if not owner.keep(result.text):
@@ -254,8 +254,8 @@ def _pcm(frames: list[Any]) -> np.ndarray:
 
 def _after(buffer: np.ndarray, end: int, since: int) -> tuple[np.ndarray, int]:
     """The part of a VAD speech buffer (ending at sample `end` of the stream) from sample `since` on, and
-    where it starts. A pause within a turn starts the next segment with 0.5 s of padding that is the end
-    of the last segment's words: kept, Whisper heard "tell me tell me about job 232"."""
+    where it starts. After a pause shorter than the VAD's 0.5 s of padding, the next segment's padding is
+    the end of the last segment's words; joined on as well, Whisper heard "tell me tell me about job 232"."""
     begin = end - buffer.size
     skip = min(buffer.size, max(0, since - begin))
     return buffer[skip:], begin + skip
