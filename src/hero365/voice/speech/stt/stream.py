@@ -82,7 +82,7 @@ class _Segment:
     pcm: np.ndarray
     rec: Recognition
     ended_at: float  # time.time() of the end of its speech
-    end: int = 0  # where its audio ends in the stream, in samples
+    end: int  # where its audio ends in the stream, in samples
 
 
 @dataclass
