@@ -170,8 +170,8 @@ async def test_piper_streams_by_sentence(espeak: None, monkeypatch: pytest.Monke
     calls: list[str] = []  # sentences whose synthesis has finished
     real = T.PiperModel.synthesize
 
-    def spy(self: T.PiperModel, text: str, length_scale: float | None = None):  # type: ignore[no-untyped-def]
-        yield from real(self, text, length_scale)
+    def spy(self: T.PiperModel, text: str, length_scale: float | None = None, *, wide: bool = False):  # type: ignore[no-untyped-def]
+        yield from real(self, text, length_scale, wide=wide)
         calls.append(text)
 
     monkeypatch.setattr(T.PiperModel, "synthesize", spy)
@@ -461,6 +461,47 @@ def test_the_phrase_needed_soonest_is_synthesised_first() -> None:
     for job in (blocker, late, urgent):
         job.result(timeout=5)
     assert order == ["first words of another reply", "rest of a long reply"]
+
+
+def test_a_job_knows_when_it_has_the_pool_to_itself() -> None:
+    from hero365.voice.speech.urgent import UrgentPool
+
+    pool, gate, seen = UrgentPool(1, "test"), threading.Event(), []
+    alone = pool.submit(0.0, lambda: seen.append(pool.running()))
+    alone.result(timeout=5)
+    blocker = pool.submit(0.0, lambda: (seen.append(pool.running()), gate.wait(5)))
+    waiting = pool.submit(1.0, seen.append, "queued")
+    time.sleep(0.1)
+    assert pool.running() == 2  # one running, one waiting
+    gate.set()
+    for job in (blocker, waiting):
+        job.result(timeout=5)
+    assert seen == [1, 2, "queued"] and pool.running() == 0
+
+
+@pytest.mark.parametrize("spare", [True, False])
+async def test_a_replys_first_words_use_every_core_only_when_the_machine_has_them_to_spare(
+        espeak: None, monkeypatch: pytest.MonkeyPatch, spare: bool) -> None:
+    """One conversation on an idle machine: its first words run on both cores (sooner); the rest of the reply,
+    and everything when the machine is busy, on one core each, so twenty sessions don't fight for them."""
+    engine = T.PiperTTS()
+    runs: list[tuple[str, bool]] = []
+    real = T.PiperModel.synthesize
+
+    def spy(self: T.PiperModel, text: str, length_scale: float | None = None, *, wide: bool = False):  # type: ignore[no-untyped-def]
+        runs.append((text, wide))
+        yield from real(self, text, length_scale, wide=wide)
+
+    monkeypatch.setattr(T.PiperModel, "synthesize", spy)
+    monkeypatch.setattr(T, "spare_cores", lambda: spare)
+    monkeypatch.setattr(T, "PHRASES", T.PhraseCache())  # nothing said before: every phrase is synthesised
+    text = "Invoice 1008 for Larry Ross is overdue. 162 dollars and 66 cents is still owed."
+    pcm = (await _synth(engine, text))[0]
+    assert [w for _, w in runs] == [spare] + [False] * (len(runs) - 1) and len(runs) >= 2
+    narrow = np.concatenate(list(real(engine._model, runs[0][0])))
+    wide = np.concatenate(list(real(engine._model, runs[0][0], wide=True)))
+    assert wide.size == narrow.size and np.abs(wide.astype(int) - narrow).max() <= 8  # the same audio
+    assert pcm.size > wide.size
 
 
 def test_short_phrases_are_said_from_the_cache_the_second_time(espeak: None) -> None:

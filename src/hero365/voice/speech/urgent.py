@@ -29,6 +29,8 @@ class UrgentPool:
         self._queue: queue.PriorityQueue[tuple[float, int, Future[Any], Callable[..., Any], tuple[Any, ...]]] = (
             queue.PriorityQueue())
         self._order = itertools.count()
+        self._running = 0
+        self._count_lock = threading.Lock()
         self._threads = [threading.Thread(target=self._work, name=f"{name}-{i}", daemon=True) for i in range(workers)]
         for thread in self._threads:
             thread.start()
@@ -46,6 +48,11 @@ class UrgentPool:
         self._queue.put((time.monotonic() + deadline, next(self._order), job, fn, args))
         return job
 
+    def running(self) -> int:
+        """Jobs running now, plus those waiting (a job counts itself): 1 means it is alone."""
+        with self._count_lock:
+            return self._running + self._queue.qsize()
+
     async def run(self, deadline: float, fn: Callable[..., T], *args: Any) -> T:
         """Await `fn(*args)` on the pool; cancelling the await drops the job if it hasn't started."""
         return await asyncio.wrap_future(self.submit(deadline, fn, *args))
@@ -57,7 +64,12 @@ class UrgentPool:
                 return
             if not job.set_running_or_notify_cancel():
                 continue
+            with self._count_lock:
+                self._running += 1
             try:
                 job.set_result(fn(*args))
             except BaseException as e:  # handed to the awaiting coroutine
                 job.set_exception(e)
+            finally:
+                with self._count_lock:
+                    self._running -= 1
