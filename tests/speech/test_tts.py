@@ -220,9 +220,9 @@ async def test_a_paced_reply_is_synthesised_only_as_far_as_it_is_heard(
     said: list[str] = []
     real = T.PiperModel.synthesize
 
-    def spy(self: T.PiperModel, text: str, length_scale: float | None = None):  # type: ignore[no-untyped-def]
+    def spy(self: T.PiperModel, text: str, length_scale: float | None = None, *, wide: bool = False):  # type: ignore[no-untyped-def]
         said.append(text)
-        yield from real(self, text, length_scale)
+        yield from real(self, text, length_scale, wide=wide)
 
     monkeypatch.setattr(T.PiperModel, "synthesize", spy)
     voice = T.paced(T.PiperTTS(), lead=1.0, max_chars=80)

@@ -302,11 +302,14 @@ _POOL = UrgentPool(max(1, os.cpu_count() or 1), "tts")
 
 
 def spare_cores() -> bool:
-    """Whether this machine has had a core to spare over the last minute (load average under half the
-    cores): a single conversation has; twenty sharing two cores have not."""
+    """Whether this machine has a core to spare: idle now (fewer threads runnable than cores, this one
+    included) and over the last minute (load average under half the cores). A single conversation has;
+    ten or twenty sharing two cores have not, and two threads there only wait for each other."""
+    cores = os.cpu_count() or 1
     try:
-        return os.getloadavg()[0] < (os.cpu_count() or 1) / 2
-    except OSError:  # no load average on this platform
+        fields = Path("/proc/loadavg").read_text().split()
+        return float(fields[0]) < cores / 2 and int(fields[3].split("/")[0]) < cores
+    except (OSError, ValueError, IndexError):  # not Linux: no way to tell, so one core per synthesis
         return False
 
 
