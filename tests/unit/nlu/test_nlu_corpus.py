@@ -109,6 +109,16 @@ def test_what_would_something_cost_names_the_service():
     assert parse("what would that cost", "customer", NOW).slots.get("service") is None
 
 
+def test_book_of_is_book_a_as_a_recogniser_hears_it():
+    """Whisper writes 'book a drain cleaning' as 'book of drain cleaning': still a new job, titled without 'of'."""
+    names = Lexicon(customers=frozenset({"acme property management"}))
+    p = parse("book of drain cleaning for acme property management next monday at 8 a m", "personal", NOW,
+              names=names)
+    assert (p.intent, p.slots.get("title"), p.slots.get("customer"), p.slots.get("time")) == (
+        "create_job", "drain cleaning", "acme property management", "08:00")
+    assert parse("what's the book of jobs for friday", "personal", NOW).intent != "create_job"
+
+
 @pytest.mark.parametrize(
     "text", ["", "   ", "?!", "'", "$", "uh um", "a" * 500, "émile zoë ünïcode ☃", "job job job", "at at at 3 3 3"]
 )

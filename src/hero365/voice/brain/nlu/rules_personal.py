@@ -274,6 +274,7 @@ PERSONAL: list[Rule] = [
             r"\b(?: me)?(?: a| an| another)?(?: new)? (?:job|service call|work order|appointment|visit)\b"
             r"|^(?:new|another) (?:job|service call|work order)\b|^(?:book|schedule) (?:a|an|the) "
             r"(?!follow)\w+(?: \w+)*? for\b"
+            r"|^book of (?!follow)\w+(?: \w+)*? for\b"  # "book a" as recognisers often hear it
         ),
         0.85,
         None,
