@@ -206,18 +206,17 @@ class PiperModel:
         self.phonemizer = EspeakPhonemizer(self.config.espeak_voice)
         self._missing: set[str] = set()
 
-    def _session(self, threads: int, model_path: str | Path | None = None) -> Any:
+    def _session(self, threads: int) -> Any:
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")  # no core burnt waiting
-        return ort.InferenceSession(str(model_path or self._path), sess_options=opts,
-                                    providers=["CPUExecutionProvider"])
+        return ort.InferenceSession(str(self._path), sess_options=opts, providers=["CPUExecutionProvider"])
 
     def wide(self) -> Any:
-        """The session that runs one inference on all cores (loaded on first use; None on one core).
+        """The session that runs one inference on all cores (None on one core; load_piper warms it up).
         Idle, two threads bring a reply's first words ~40 ms sooner (1.5 s of audio: 130 -> 85 ms); busy,
         they are slower than one, so only `spare_cores()` decides to use it."""
         cores = os.cpu_count() or 1
