@@ -1,0 +1,101 @@
+"""The values training sentences are filled with: many more names, parts and jobs than the demo business has.
+
+Names mix origins and shapes (apostrophes, hyphens, companies, first names alone) so the model learns where
+a name sits in a sentence, not which names exist. A business's own lexicon is added to these at training time.
+"""
+
+from __future__ import annotations
+
+FIRST = """maria jose luis carlos ana sofia wei li mei jun hiroshi yuki priya raj arjun anil sunita deepa
+fatima omar ahmed aisha chinedu ngozi emeka kwame ama olu tunde sean siobhan liam aoife patrick bridget
+mike bob linda karen nicole sarah david jennifer james robert mary patricia john michael william elizabeth
+barbara susan jessica thomas charles christopher daniel matthew anthony mark donald steven paul andrew
+joshua kenneth kevin brian george timothy ronald jason edward jeffrey ryan jacob gary nicholas eric
+jonathan stephen larry justin scott brandon benjamin samuel gregory alexander frank raymond jack dennis
+jerry tyler aaron henry douglas peter adam nathan zachary walter kyle harold carl jeremy keith roger
+gerald ethan arthur terry christian sean lawrence austin joe noah jesse albert bryan billy bruce willie
+jordan dylan alan ralph gabriel roy juan wayne eugene logan randy louis russell vincent philip bobby
+johnny bradley nguyen thanh minh duc tuan hoa lan anh piotr krzysztof agnieszka katarzyna tomasz
+dmitri olga ivan svetlana giuseppe marco giulia francesca hans greta lars ingrid""".split()
+
+LAST = """garcia rodriguez martinez hernandez lopez gonzalez perez sanchez ramirez torres flores rivera
+gomez diaz cruz reyes morales ortiz gutierrez chavez nguyen tran le pham huynh hoang phan vu vo dang
+kim lee park choi jung kang cho yoon chen wang zhang liu yang huang zhao wu zhou xu sun ma zhu hu guo
+patel shah mehta sharma singh gupta kumar reddy iyer rao nair desai joshi okafor okonkwo adeyemi
+babatunde mensah owusu mwangi otieno smith johnson williams brown jones miller davis wilson anderson
+taylor thomas moore jackson martin thompson white harris clark lewis robinson walker young allen king
+wright scott hill green adams baker nelson carter mitchell roberts turner phillips campbell parker evans
+edwards collins stewart morris murphy cook rogers morgan peterson cooper reed bailey bell kelly howard
+ward cox richardson wood watson brooks bennett gray james hughes price sanders myers long ross foster
+powell jenkins perry russell sullivan fisher henderson coleman simmons patterson jordan reynolds
+hamilton graham wallace west cole hayes gibson ellis stevens murray ford marshall owens mcdonald
+harrison kennedy wells alvarez woods castillo olson webb washington tucker freeman burns henry vasquez
+snyder simpson crawford jimenez porter mason shaw gordon wagner hunter romero hicks dixon hunt palmer
+robertson black holmes stone meyer boyd mills warren fox rose rice moreno schmidt ferguson nichols
+kowalski nowak wisniewski wojcik kowalczyk lewandowski schultz mueller weber becker hoffman
+rossi russo ferrari esposito bianchi romano colombo ricci marino greco ivanov petrov smirnov
+novak horvat jansen de jong van dijk bakker visser yamamoto tanaka suzuki watanabe takahashi
+sato ito kobayashi nakamura""".split()
+
+#: Surnames people say with an apostrophe or a hyphen, and how they come out of a recogniser.
+ODD_LAST = ["o'brien", "o'neil", "o'connor", "o'malley", "o'reilly", "d'angelo", "mcallister", "macdonald",
+            "smith-jones", "garcia-lopez", "lee-chen", "st. john", "van der berg", "de la cruz", "del rio",
+            "mcintyre", "fitzgerald", "o'hara", "dubois", "le blanc"]
+
+COMPANIES = ["riverside baptist church", "lakeview apartments", "acme property management", "sunset diner",
+             "desert palms hoa", "st. mark's church", "oak ridge elementary", "hillside dental",
+             "green valley hoa", "the corner bakery", "main street laundromat", "bluebonnet realty",
+             "crossroads storage", "pinecrest condos", "city view lofts", "westside animal hospital",
+             "golden gate preschool", "harbor freight", "maple leaf motel", "lone star brewing",
+             "summit property group", "cedar park library", "brookside senior living", "valley tire and auto",
+             "first united methodist", "river oaks country club", "parkway plaza", "eagle rock cafe",
+             "north shore yoga", "bright smiles orthodontics"]
+
+PRODUCTS = ["half inch copper elbows", "three quarter inch pex", "pex tubing", "pex crimp rings", "wax rings",
+            "20 amp breakers", "15 amp breakers", "gfci outlets", "merv 13 filters", "16 by 25 filters",
+            "air filters", "water heater elements", "anode rods", "ball valves", "shutoff valves",
+            "p traps", "supply lines", "toilet flappers", "fill valves", "thermocouples", "flame sensors",
+            "capacitors", "contactors", "condensate pumps", "refrigerant", "r410a", "teflon tape",
+            "pipe dope", "sharkbite couplings", "copper couplings", "pvc cement", "two inch pvc", "abs fittings",
+            "wire nuts", "romex", "12 gauge wire", "junction boxes", "smoke detectors", "led bulbs",
+            "thermostats", "faucet cartridges", "garbage disposals", "sump pumps", "expansion tanks",
+            "drain snakes", "hose bibs", "dielectric unions", "flex connectors", "gas valves", "duct tape",
+            "foil tape", "mastic", "condenser fan motors", "blower motors", "igniters", "float switches"]
+
+SERVICES = ["drain cleaning", "water heater flush", "water heater install", "ac tune up", "furnace tune up",
+            "panel upgrade", "leak detection", "sewer camera inspection", "hydro jetting", "toilet repair",
+            "faucet replacement", "ceiling fan install", "ev charger install", "whole house surge protector",
+            "duct cleaning", "thermostat install", "tankless water heater", "slab leak repair",
+            "garbage disposal replacement", "outlet repair", "rewiring", "backflow test", "gas line repair",
+            "ac repair", "heat pump install", "sump pump install", "water softener install", "diagnostic visit",
+            "service call", "maintenance plan", "repipe", "main line clearing", "breaker replacement",
+            "lighting install", "generator install", "dryer vent cleaning", "mini split install"]
+
+TITLES = ["replace the water heater", "fix a leaking faucet", "kitchen sink clog", "furnace not heating",
+          "ac not cooling", "install a ceiling fan", "replace the thermostat", "check the breaker panel",
+          "garbage disposal jammed", "running toilet", "low water pressure", "install ev charger",
+          "bathroom remodel rough in", "replace shutoff valve", "sewer backup", "outlets not working",
+          "tripping breaker", "install whole house filter", "annual maintenance", "replace the sump pump",
+          "water heater leaking", "gas smell in the garage", "new light fixtures", "duct inspection",
+          "replace the condenser fan motor", "frozen pipes", "dripping shower head", "reroute the drain line"]
+
+MILESTONES = ["rough in", "final inspection", "drywall", "fixtures set", "permit approved", "demo done",
+              "trim out", "city inspection", "punch list", "tile done", "cabinets installed", "walkthrough"]
+
+NOTES = ["the dog is friendly", "gate code is four four one two", "customer wants a quote for a new sink",
+         "waiting on parts", "left a voicemail", "needs a second visit", "use the side door",
+         "the water heater is twelve years old", "customer was happy with the work", "bring a ladder",
+         "replaced the flapper", "found a leak under the slab", "park on the street", "call before coming",
+         "ordered the replacement valve", "wants it done before the holidays", "breaker is double tapped",
+         "she prefers texts", "the attic access is in the closet", "paid half up front"]
+
+REMINDERS = ["call the supplier", "pick up parts", "order filters", "renew my license", "send the permit",
+             "check on the henderson estimate", "get the truck serviced", "drop off the invoice",
+             "call my wife", "grab a new drill battery", "file the inspection report", "restock the van",
+             "email the inspector", "pay the supply house"]
+
+BUSINESSES = ["hero home services", "smith plumbing", "cool breeze hvac", "bright spark electric",
+              "austin drain pros", "lone star heating and air", "my other company", "garcia electric",
+              "the hvac side", "northside plumbing"]
+
+TECHNICIANS = ["tina", "marcus", "dave", "luis", "kim", "jamal", "rosa", "ben"]

@@ -1,0 +1,48 @@
+"""What one intent is: the single definition every other part of the brain derives from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Speaker = Literal["personal", "customer"]
+BOTH: tuple[Speaker, ...] = ("personal", "customer")
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A required slot and the question that asks for it.
+
+    `slot` names alternatives: "job|customer|@job" is satisfied by a job number, a customer, or the job the
+    conversation is about; "when" by a date or a time."""
+
+    slot: str
+    question: str
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One thing a speaker can ask for.
+
+    templates: phrasings with `(a|b)` alternatives, `[optional]` words and `{slot}` values; they generate the
+    model's training data and the speech recogniser's corpus. gloss: what the intent does, short enough to
+    offer as one side of a clarifying question ("move a job"). help: a phrase for the help line, or None to
+    leave it out. tool: the tool it calls (None: the dialogue answers it). contract: its name in
+    shared/nlu/INTENTS.md where that differs (a customer's "what do I owe" is get_invoice_status there)."""
+
+    name: str
+    speakers: tuple[Speaker, ...]
+    gloss: str
+    templates: tuple[str, ...]
+    tool: str | None = None
+    asks: tuple[Ask, ...] = ()
+    help: str | None = None
+    contract: str | None = None
+    #: Never ignored: when it is a close second the agent asks about it rather than act on the first.
+    protected: bool = False
+    #: Candidate intents share a gloss's first word; `reads` marks the ones that change nothing.
+    reads: bool = False
+
+    @property
+    def scored_as(self) -> str:
+        return self.contract or self.name
