@@ -10,11 +10,13 @@ chosen on bench/nlu_dev (never on a blind set).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 from .learn.model import shipped
+from .learn.tagger import shipped_tagger
 from .nlu import Lexicon
 from .nlu.frames import fill
 from .nlu.intents import classify
@@ -78,7 +80,42 @@ def understand(text: str, speaker: str, now: datetime, *, names: Lexicon | None 
             intent, confidence, source = _decide(rule, rule_conf, scores)
     ask = _ask(intent, confidence, scores, speaker) if engine == "combined" else None
     slots = fill(intent, Extractor(u, now, names))
+    if engine != "rules":
+        slots = _tagged(text, intent, slots, names)
     return Understanding(intent, slots, confidence, tuple(scores[:3]), ask, source)
+
+
+_REFS = ("job", "invoice", "estimate", "project")
+_KINDS = {"customer": "customers", "product": "products", "service": "services", "business": "businesses"}
+_LEAD = re.compile(r"^(?:the|mr|mrs|ms|miss|dr)\.? ", re.I)
+
+
+def _value(slot: str, said: str) -> str:
+    value = said.lower().strip(" ,.:")
+    if slot == "customer":
+        value = _LEAD.sub("", value)
+        value = re.sub(r"(?:'s|s'|’s)$", "", value)
+    return value
+
+
+def _tagged(text: str, intent: str, slots: dict[str, Any], names: Lexicon | None) -> dict[str, Any]:
+    """The rules' slots, with names and free text the tagger found where the rules found none or only a part."""
+    tagger = shipped_tagger()
+    spec = BY_NAME.get(intent)
+    if tagger is None or spec is None or intent in CONTROL:
+        return slots
+    out = dict(slots)
+    for slot, said in tagger.spans(text, intent).items():
+        if slot not in spec.slots or (slot == "customer" and any(r in out for r in _REFS)):
+            continue
+        value, ruled = _value(slot, said), out.get(slot)
+        if not value:
+            continue
+        kind = _KINDS.get(slot)
+        known = bool(names and kind and ruled and names.find(kind, str(ruled)))
+        if ruled is None or (len(value) > len(str(ruled)) and str(ruled).lower() in value and not known):
+            out[slot] = value
+    return out
 
 
 def _ask(intent: str, confidence: float, scores: list[tuple[str, float]], speaker: str) -> tuple[str, ...] | None:

@@ -241,6 +241,8 @@ class Filler:
             return [(rng.choice(pools.NOTES), "note")]
         if slot == "reminder":
             return [(rng.choice(pools.REMINDERS), "note")]
+        if slot == "comment":
+            return [(rng.choice(pools.COMMENTS), "note")]
         if slot == "business":
             return [(rng.choice(self.names.businesses), "business")]
         if slot == "phone":
@@ -287,15 +289,21 @@ def _dress(parts: list[tuple[str, str | None]], rng: random.Random, control: boo
         parts = [(lead, None), *parts]
     if not control and rng.random() < 0.2:
         parts = [*parts, (rng.choice(_TAILS), None)]
+    if not control and rng.random() < 0.1:  # an aside that changes nothing
+        aside = rng.choice(pools.CHATTER)
+        parts = [(f"{aside}, ", None), *parts] if rng.random() < 0.4 else [*parts, (f", {aside}", None)]
     return parts
 
 
-def _asr(text: str, rng: random.Random) -> str:
-    """A recogniser's take: no punctuation, sometimes a dropped article."""
-    text = re.sub(r"[,?.!]", "", text)
+def _asr(parts: list[tuple[str, str | None]], rng: random.Random) -> list[tuple[str, str | None]]:
+    """A recogniser's take: no punctuation, sometimes a dropped article (slot spans survive)."""
+    out = [(re.sub(r"[,?!]|\.(?=\s|$)", "", w), slot) for w, slot in parts]
     if rng.random() < 0.15:
-        text = re.sub(r"\b(?:the|a) ", "", text, count=1)
-    return text
+        for i, (w, slot) in enumerate(out):
+            if slot is None and re.search(r"\b(?:the|a) ", w):
+                out[i] = (re.sub(r"\b(?:the|a) ", "", w, count=1), None)
+                break
+    return out
 
 
 def render(parts: list[tuple[str, str | None]]) -> tuple[str, tuple[Span, ...]]:
@@ -338,10 +346,9 @@ def examples(intents: Iterable[Intent] = INTENTS, *, per_template: int = 40, see
                 if made >= (per_template if "{" in template or "(" in template else 2):
                     break
                 parts = _dress(_expand(tree, filler), rng, intent.name in CONTROL)
-                text, spans = render(parts)
                 if rng.random() < 0.5:
-                    text = _asr(text, rng)  # spans are only kept for the unaltered form
-                    spans = ()
+                    parts = _asr(parts, rng)
+                text, spans = render(parts)
                 key = (intent.name, text)
                 if not text or key in seen:
                     continue

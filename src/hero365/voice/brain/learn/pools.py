@@ -51,7 +51,9 @@ COMPANIES = ["riverside baptist church", "lakeview apartments", "acme property m
              "first united methodist", "river oaks country club", "parkway plaza", "eagle rock cafe",
              "north shore yoga", "bright smiles orthodontics"]
 
-PRODUCTS = ["half inch copper elbows", "three quarter inch pex", "pex tubing", "pex crimp rings", "wax rings",
+PRODUCTS = ["r-410a", "r22", "forty gallon water heaters", "run capacitors", "1/2 inch tees", "3/4 inch ball valves",
+            "cpvc elbows", "no-hub couplings", "b-vent pipe", "10-2 romex", "arc-fault breakers", "p-traps",
+            "half inch copper elbows", "three quarter inch pex", "pex tubing", "pex crimp rings", "wax rings",
             "20 amp breakers", "15 amp breakers", "gfci outlets", "merv 13 filters", "16 by 25 filters",
             "air filters", "water heater elements", "anode rods", "ball valves", "shutoff valves",
             "p traps", "supply lines", "toilet flappers", "fill valves", "thermocouples", "flame sensors",
@@ -79,6 +81,17 @@ TITLES = ["replace the water heater", "fix a leaking faucet", "kitchen sink clog
           "water heater leaking", "gas smell in the garage", "new light fixtures", "duct inspection",
           "replace the condenser fan motor", "frozen pipes", "dripping shower head", "reroute the drain line"]
 
+COMMENTS = ["he was two hours late", "the tech was very polite", "he cleaned up after himself", "she explained everything",
+            "he tracked mud through the house", "the price was fair", "it took way too long", "the heater works great now",
+            "nobody called to say they were running late", "they fixed it in no time", "he wore shoe covers, nice touch",
+            "the office never called me back", "the young man was very respectful", "it leaked again the next day",
+            "really knew his stuff", "left a mess in the garage", "showed up right on time", "charged more than quoted"]
+
+CHATTER = ["i swear my memory is shot", "traffic is nuts today", "i'm running behind", "before i forget",
+           "while i'm thinking of it", "the customer's waiting on me", "i'm about to lose signal", "sorry it's loud here",
+           "i'm in the truck", "my hands are full", "long day", "real quick", "if that makes sense", "you know",
+           "i think", "no rush", "when you get a sec", "my wife's asking", "we're slammed", "anyway"]
+
 MILESTONES = ["rough in", "final inspection", "drywall", "fixtures set", "permit approved", "demo done",
               "trim out", "city inspection", "punch list", "tile done", "cabinets installed", "walkthrough"]
 
@@ -89,7 +102,9 @@ NOTES = ["the dog is friendly", "gate code is four four one two", "customer want
          "ordered the replacement valve", "wants it done before the holidays", "breaker is double tapped",
          "she prefers texts", "the attic access is in the closet", "paid half up front"]
 
-REMINDERS = ["call the supplier", "pick up parts", "order filters", "renew my license", "send the permit",
+REMINDERS = ["eat something", "call the bank", "pick up the kids", "take my meds", "move the truck", "call the city about the permit",
+             "check the crawl space vent", "bring the ladder back", "text the inspector", "buy more coffee",
+             "call the supplier", "pick up parts", "order filters", "renew my license", "send the permit",
              "check on the henderson estimate", "get the truck serviced", "drop off the invoice",
              "call my wife", "grab a new drill battery", "file the inspection report", "restock the van",
              "email the inspector", "pay the supply house"]

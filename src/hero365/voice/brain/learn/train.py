@@ -16,6 +16,7 @@ import numpy as np
 from ..registry import INTENTS, labels
 from .generate import Example, Names, examples
 from .model import MODEL_PATH, IntentModel, Models
+from .tagger import TAGGER_PATH, train_tagger
 
 DATA = Path(__file__).parent / "data"
 #: Real people's sentences written for earlier rounds (their first-run figures were reported then; since looked
@@ -95,9 +96,11 @@ def calibrate(model: IntentModel, dev: list[Example]) -> float:
 
 
 def train(cfg: TrainConfig = TrainConfig(), *, dev: list[Example] | None = None, names: Names | None = None,
-          out: Path | None = MODEL_PATH) -> Models:
-    """Generate, fit one model per speaker, calibrate on `dev` when given, and save to `out`."""
+          out: Path | None = MODEL_PATH, tagger_out: Path | None = TAGGER_PATH) -> Models:
+    """Generate, fit one model per speaker (calibrated on `dev` when given) and the slot tagger; save them."""
     data = list(examples(per_template=cfg.per_template, seed=cfg.seed, names=names))
+    if tagger_out is not None:
+        train_tagger(data, tagger_out)
     extra = labelled()
     models = {}
     for speaker in ("personal", "customer"):

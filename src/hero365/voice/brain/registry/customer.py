@@ -94,6 +94,8 @@ CUSTOMER: tuple[Intent, ...] = (
             "(he|she|they) (did|do) (a )?(great|good|nice|terrible|sloppy) job[, {note}]", "(i'd|we'd) (definitely )?recommend you",
             "(honestly|well) it was (fine|okay|great|a mess)[, {note}]", "(he|she) (showed up|came) (late|early|on time)[, {note}]",
             "(the )?(service|experience) was (a )?{rating}", "(thanks|thank you) for (fixing|getting to) it so (fast|quick)",
+            "{comment}", "(honestly|well|i'd say) [a] {rating}[,] {comment}", "{rating} (stars|star)[,] {comment}",
+            "(i'll be honest|to be honest)[,] {comment}",
         ),
     ),
     Intent(

@@ -69,6 +69,8 @@ PERSONAL: tuple[Intent, ...] = (
             "(schedule|book) a job (with|for) {customer} [{date}] [at {time}] [it'll take {duration}]",
             "{customer} called about {title}, (book|schedule|put) them (in|for) {date}",
             "make a (new )?(appointment|booking) for {customer} [{date}] [at {time}]",
+            "(create|make|new|add) a job for {customer}, {title}, {date} [at {time}][, {duration}]",
+            "{customer}[,] {title}[,] {date} [at {time}][,] (book it|put it in|set it up|make a job)",
         ),
     ),
     Intent(
@@ -111,6 +113,8 @@ PERSONAL: tuple[Intent, ...] = (
             "(jot|write) down on {jobref} that {note}", "for {jobref} note that {note}",
             "(log|record) on {jobref} that {note}", "{jobref} (note|notes) {note}", "(add a )?note to the job {note}",
             "(can you|please) (add|put) {note} (on|to) {jobref}", "(put|add) in the (notes|job notes) (for|on) {jobref} {note}",
+            "for {jobref}[,] (write down|note|put down|jot down|note down) [that] {note}", "(add|put) (to|on) {jobref}: {note}",
+            "{job} notes[,:] {note}", "{jobref}[,] (add a note|note)[:] {note}", "(put|jot) down on {jobref} {note}",
         ),
     ),
     Intent(
@@ -133,6 +137,8 @@ PERSONAL: tuple[Intent, ...] = (
             "we're {percent} (done|through|of the way) (with|on) {projref}", "{projref} is (half done|halfway|three quarters done|almost done)",
             "(mark|log) {projref} (at|as) {percent}", "(bump|move) {projref} (up )?to {percent}",
             "{projref} (progress|completion) {percent}", "(we're|it's) about {percent} (done|there) on {projref}",
+            "{projref}, (we're|we are) (like|about|roughly) {percent} (done|through|of the way)",
+            "{projref}[,] (a quarter|halfway|three quarters|most of the way) (done|through|there)",
         ),
     ),
     Intent(
@@ -219,6 +225,8 @@ PERSONAL: tuple[Intent, ...] = (
             "(quote|estimate) {customer} {amount} (for|to) {title}", "(i need|we need) (an estimate|a quote) for {customer}",
             "(whip|work) up a (quote|number) for {customer} [on {title}]", "(give|send) {customer} a (quote|bid) (for|on) {title} [at {amount}]",
             "estimate for {customer} {title} {amount}",
+            "(create|write up|new|make) (an estimate|a quote) for {customer}, {title}[, (about|around)] {amount}",
+            "{customer} (wants|needs) a (quote|bid|number) on {title}[, (about|around) {amount}]",
         ),
     ),
     Intent(
@@ -280,6 +288,9 @@ PERSONAL: tuple[Intent, ...] = (
             "(log|record) (a call|an interaction|a conversation) with {customer} [{note}]", "(log|note|record|jot down) that {customer} {note}",
             "{customer} (said|mentioned|told me) {note}, (note|log|save) that", "(put|add) (on|in) {customer}'s (file|card|account) {note}",
             "(add|put) to {customer}'s notes {note}", "(just )?talked to {customer}, {note}",
+            "for {customer}[,] (note|remember|write down|put down) that {note}", "on {customer}'s (contact|card|file)[,] (put down|note|add|write) {note}",
+            "{customer}'s contact: {note}", "(contact note|add a contact note) for {customer}[,:] {note}", "(note|log) on the {customer} contact[:] {note}",
+            "{customer}[,] (note|keep in mind) {note}",
         ),
     ),
     Intent(
@@ -315,6 +326,8 @@ PERSONAL: tuple[Intent, ...] = (
             "(get|grab|buy|purchase) (us )?{quantity} {product}", "(stock up|restock) on {product}", "(order|get) (me )?a box of {product}",
             "{product} (needs|need) (to be )?(reordered|ordered|restocked)", "can you order [{quantity}] {product}",
             "(add|put) {product} (to|on) the (order|po|purchase order)",
+            "(reorder|order) {product}[,] {quantity} (boxes|cases|jugs|rolls|packs|bags)", "(order|get) {quantity} (boxes|cases|jugs|rolls) of {product}",
+            "(reorder|order) (the )?{product}[,] (like|about) a (box|case) of {quantity}",
         ),
     ),
     Intent(
@@ -346,6 +359,7 @@ PERSONAL: tuple[Intent, ...] = (
             "is it (going to|gonna) rain {date} [at {jobref}]", "(will|is) it (be )?(cold|hot|windy|freezing) {date}",
             "weather {date}", "(any|is there) (rain|storms|snow) (in the forecast|coming) {date}", "do i need (a jacket|an umbrella) {date}",
             "how hot (is it going to|will it) (be|get) {date}", "what's the temperature (at|for) {jobref}",
+            "(any|is there) (wind|rain|weather) {date} (at|near|by) {jobref}[, (i got|there's) (roof|outdoor) work]",
         ),
     ),
     Intent(
@@ -355,6 +369,7 @@ PERSONAL: tuple[Intent, ...] = (
             "switch to {business}", "(switch|change) (the )?(business|company|account) to {business}", "(go|jump|flip) (over )?to {business}",
             "(log|sign) (in|into) {business}", "(act|work) (as|for) {business}", "(switch|swap) (over )?to my other (business|company)",
             "(let me|i want to) (work in|switch to) {business}",
+            "(go|switch|flip) (back|over) to {business}", "(i'm|we're) working (for|as) {business} (today|now)[, switch (over )?to it]",
         ),
     ),
 )

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 Speaker = Literal["personal", "customer"]
 BOTH: tuple[Speaker, ...] = ("personal", "customer")
+
+
+#: The slots a template placeholder fills; a placeholder not listed fills the slot of its own name.
+PLACEHOLDER_SLOTS: dict[str, tuple[str, ...]] = {
+    "jobref": ("job", "customer"), "invref": ("invoice", "customer"), "estref": ("estimate", "customer"),
+    "projref": ("project", "customer"), "when": ("date", "time"), "duration": ("duration_minutes",),
+    "milestone": ("title",), "reminder": ("note",), "comment": ("note",), "firstname": (), "lastname": (),
+}
+_PLACEHOLDER = re.compile(r"\{([a-z]+)\}")
 
 
 @dataclass(frozen=True)
@@ -46,3 +57,9 @@ class Intent:
     @property
     def scored_as(self) -> str:
         return self.contract or self.name
+
+    @cached_property
+    def slots(self) -> frozenset[str]:
+        """The slots its phrasings can carry (from the templates' placeholders)."""
+        found = {p for t in self.templates for p in _PLACEHOLDER.findall(t)}
+        return frozenset(s for p in found for s in PLACEHOLDER_SLOTS.get(p, (p,)))
