@@ -30,9 +30,9 @@ Engine = Literal["combined", "model", "rules"]
 RULE_SURE = 0.8
 RULE_FLOOR = 0.05
 #: Below this confidence an in-scope reading is asked about, not acted on.
-ASK_BELOW = 0.45
+ASK_BELOW = 0.4
 #: A protected intent (opt-out, wrong number, a person) this likely is asked about even when it is not the best.
-PROTECT_ABOVE = 0.15
+PROTECT_ABOVE = 0.2
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,8 @@ def _tagged(text: str, intent: str, slots: dict[str, Any], names: Lexicon | None
             continue
         kind = _KINDS.get(slot)
         known = bool(names and kind and ruled and names.find(kind, str(ruled)))
-        if ruled is None or (len(value) > len(str(ruled)) and str(ruled).lower() in value and not known):
+        cut_short = slot in _KINDS and len(value) > len(str(ruled)) and str(ruled).lower() in value and not known
+        if ruled is None or (cut_short and slot in ("customer", "business")):
             out[slot] = value
     return out
 

@@ -194,9 +194,12 @@ class Filler:
             kind = {"jobref": "job", "invref": "invoice", "estref": "estimate", "projref": "project"}[slot]
             if rng.random() < 0.45:
                 return self.value(kind)
-            nouns = {"job": ["job", "job", "place", "house", "call", "appointment", "install", "repair"],
+            nouns = {"job": ["job", "job", "place", "house", "call", "appointment", "install", "repair",
+                             "water heater job", "furnace job", "ac job", "panel job", "drain job", "leak job"],
                      "invoice": ["invoice", "bill", "balance"], "estimate": ["estimate", "quote", "bid", "proposal"],
-                     "project": ["project", "remodel", "renovation", "addition", "build out"]}[kind]
+                     "project": ["project", "remodel", "renovation", "addition", "build out", "kitchen remodel",
+                                 "bathroom project", "basement project", "basement finish", "kitchen project",
+                                 "bathroom remodel", "repipe", "addition project"]}[kind]
             return self.customer_ref(nouns)
         if slot == "date":
             return [(self.date(), "date")]

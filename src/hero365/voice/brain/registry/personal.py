@@ -24,6 +24,7 @@ PERSONAL: tuple[Intent, ...] = (
             "is anything (booked|scheduled) {date}", "(and|what about) {date}", "my schedule {date}",
             "what time is my first (job|appointment) {date}", "where do i need to be (today|next|this afternoon)",
             "tell me my schedule", "what's left (today|for today|on the board)", "(any|anything) else today",
+            "(give me|read me|what's|show me) the schedule (for|on) {date}", "schedule (for|on) {date}", "{date}'s schedule",
         ),
     ),
     Intent(
@@ -203,6 +204,7 @@ PERSONAL: tuple[Intent, ...] = (
             "payment (from|of) {amount} (from|on) {customer}", "{customer} (paid|settled) (up|in full|the bill|their balance)",
             "(i|we) got paid (by|from) {customer} [{amount}]", "put {amount} (toward|against|on) {invref}",
             "{customer} (sent|zelled|venmoed) (us|me) {amount}", "(mark|record) (it|that invoice) (as )?paid",
+            "{customer} (paid|covered|took care of) (his|her|their|the) (invoice|bill|balance)",
         ),
     ),
     Intent(
