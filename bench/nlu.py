@@ -7,7 +7,7 @@ run in the README and issue notes) and the out-of-domain sets there (`ood_*`: ev
 business). A line the brain would ask about rather than act on counts as not matched (it is not a wrong action
 either): `asked` says how many. Prints a table, then one JSON line. Not a test: it measures.
 
-    .venv/bin/python bench/nlu.py [--engine combined|model|rules] [--set PATH ...] [--contacts 2000]
+    .venv/bin/python bench/nlu.py [--engine combined|model] [--set PATH ...] [--contacts 2000]
 """
 
 from __future__ import annotations
@@ -68,9 +68,9 @@ def run_set(path: Path, engine: str, score: Any) -> dict[str, Any]:
     gold = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     preds, asked = [], 0
     for row in gold:
-        got = predict(engine, row["text"], row.get("agent", "personal"), None)
+        got = predict(engine, row["text"], row.get("agent", "personal"), None).as_contract()
         asked += got.ask is not None
-        preds.append({"intent": got.contract if got.ask is None else "ask", "slots": got.slots, "u": got})
+        preds.append({"intent": got.intent if got.ask is None else "ask", "slots": got.slots, "u": got})
     figures = score.score(gold, [{k: v for k, v in p.items() if k != "u"} for p in preds])
     out: dict[str, Any] = {"set": path.stem, "lines": len(gold), "intent": round(figures["intent_accuracy"], 3),
                            "slot_f1": round(figures["slot_f1"], 3), "full": round(figures["full_match"], 3),
@@ -115,14 +115,14 @@ def latency(engine: str, contacts: int) -> tuple[float, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--engine", default="combined", choices=["combined", "model", "rules"])
+    ap.add_argument("--engine", default="combined", choices=["combined", "model"])
     ap.add_argument("--set", action="append", type=Path, help="a labelled .jsonl (default: all sets)")
     ap.add_argument("--contacts", type=int, default=2000)
     args = ap.parse_args()
     score = scorer()
     rows = [run_set(path, args.engine, score) for path in (args.set or default_sets())]
     p50, p99 = latency(args.engine, args.contacts)
-    print(f"engine={args.engine}  load average {open('/proc/loadavg').read().split()[0]}")
+    print(f"engine={args.engine}  load average {Path('/proc/loadavg').read_text().split()[0]}")
     print(f"{'set':34} {'lines':>5} {'intent':>6} {'slotF1':>6} {'full':>5} {'pers':>5} {'cust':>5} {'asked':>5} "
           f"{'falseAct':>8} {'optout':>6}")
     for r in rows:

@@ -17,7 +17,7 @@ import pytest
 
 from hero365.voice.agents import agent_for
 from hero365.voice.audio_session import TurnLog, TurnTimeline, TurnTuning, voice_session
-from hero365.voice.brain.nlu import parse
+from hero365.voice.brain.understand import reading as parse
 from hero365.voice.speech.io import WavAudioInput, WavAudioOutput
 from hero365.voice.speech.stt import HybridSTT, Vocabulary
 from hero365.voice.speech.stt.endpoint import Completeness, completeness

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from hero365.voice.brain.nlu import parse
+from hero365.voice.brain.understand import reading as parse
 from hero365.voice.speech.stt import HybridSTT, Vocabulary, vocabulary_for
 from hero365.voice.speech.stt.correct import Corrector, spoken_form
 from hero365.voice.speech.stt.g2p import cmudict, pronunciations

@@ -19,7 +19,7 @@ import pytest
 from hero365.erp.domain.jobs import JobStatus
 from hero365.voice.agents import agent_for
 from hero365.voice.audio_session import StreamingHybridSTT, TurnTimeline, is_backchannel, voice_session
-from hero365.voice.brain.nlu import parse
+from hero365.voice.brain.understand import reading as parse
 from hero365.voice.speech.io import WavAudioInput, WavAudioOutput
 from hero365.voice.speech.stt import HybridSTT, Vocabulary, vocabulary_for
 from hero365.voice.state import SessionState

@@ -11,7 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hero365.voice.brain.nlu import Lexicon, Parse, parse, predict_lines
+from hero365.voice.brain.nlu import Lexicon
+from hero365.voice.brain.understand import Understanding as Parse
+from hero365.voice.brain.understand import predict_lines
+from hero365.voice.brain.understand import reading as parse
 
 HERE = Path(__file__).parent
 DATA = Path(__file__).parents[3] / "src" / "hero365" / "voice" / "brain" / "learn" / "data"
@@ -78,18 +81,18 @@ def test_speaker_changes_meaning():
     assert parse("stop calling me", "customer", NOW).intent == "opt_out"
 
 
-def test_out_of_scope_is_low_confidence():
-    result = parse("who won the game last night", "personal", NOW)
-    assert result.intent == "out_of_scope"
-    assert result.confidence < 0.6
+def test_everyday_requests_are_out_of_scope_and_not_asked_about():
+    for text in ("who won the game last night", "play some jazz", "set a timer for ten minutes"):
+        result = parse(text, "personal", NOW)
+        assert (result.intent, result.ask) == ("out_of_scope", None), text
 
 
-def test_lexicon_supplies_multiword_names():
+def test_multiword_names_are_found_with_and_without_the_lexicon():
     names = Lexicon(customers=frozenset({"northside plumbing supply"}))
     without = parse("pull up the northside plumbing supply job", "personal", NOW)
     with_names = parse("pull up the northside plumbing supply job", "personal", NOW, names=names)
     assert with_names.slots["customer"] == "northside plumbing supply"
-    assert without.slots.get("customer") != "northside plumbing supply"
+    assert without.slots["customer"] == "northside plumbing supply"  # the slot tagger places an unknown name too
 
 
 def test_a_milestones_title_follows_called_when_the_customer_is_a_known_name():
@@ -150,7 +153,7 @@ def test_cli_predict(tmp_path):
     src = tmp_path / "in.jsonl"
     src.write_text(json.dumps({"agent": "personal", "text": "job forty two is done"}) + "\n")
     out = subprocess.run(
-        [sys.executable, "-m", "hero365.voice.brain.nlu", "predict", str(src), "--now", "2026-11-23T08:00"],
+        [str(Path(sys.executable).parent / "hero365"), "nlu", "predict", str(src), "--now", "2026-11-23T08:00"],
         capture_output=True,
         text=True,
         check=True,

@@ -104,7 +104,7 @@ def test_whether_a_date_is_named_does_not_depend_on_today(text: str) -> None:
 
 
 def test_a_day_of_the_month_is_a_schedule_question_in_february_too() -> None:
-    from hero365.voice.brain.nlu import parse
+    from hero365.voice.brain.understand import reading as parse
 
     feb = datetime(2027, 2, 10, 9, 0, tzinfo=ZoneInfo("America/Chicago"))
     asked = parse("anything on the 30th", "personal", feb)

@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hero365.voice.brain.nlu import parse, parse_date
+from hero365.voice.brain.nlu import parse_date
+from hero365.voice.brain.understand import reading as parse
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=ZoneInfo("America/Chicago"))
 

@@ -6,21 +6,11 @@ from livekit.agents import llm
 
 from ...erp.domain.tenancy import Role
 from ..state import SessionState
-from ..tools import billing, dialogue, jobs, work
 from .base import Hero365Agent
-from .handoff import transfer
+from .catalogue import tools_for
 
-PERSONAL_TOOLS = [
-    jobs.get_schedule, jobs.list_upcoming_jobs, jobs.get_job_details, jobs.create_job, jobs.update_job_status,
-    jobs.reschedule_job, jobs.add_job_note,
-    work.get_project_status, work.update_project_progress, work.create_project_milestone,
-    billing.create_invoice, billing.get_invoice_status, billing.send_invoice_reminder, billing.record_payment,
-    billing.list_overdue_invoices, billing.create_estimate, billing.send_estimate,
-    billing.convert_estimate_to_invoice, billing.list_pending_estimates,
-    work.get_contact_info, work.create_contact, work.add_contact_note, work.schedule_follow_up,
-    work.check_inventory, work.reorder_product, work.set_reminder, work.get_directions, work.get_weather,
-    work.switch_business, dialogue.confirm_action, dialogue.cancel_action, transfer,
-]
+#: One tool per personal intent of the registry, plus confirm/cancel and transfer (dialogue intents).
+PERSONAL_TOOLS = tools_for("personal")
 
 
 class PersonalAgent(Hero365Agent):

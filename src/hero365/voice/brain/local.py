@@ -7,6 +7,7 @@ the rules; the brain only understands.
 
 from __future__ import annotations
 
+import inspect
 import json
 import time
 import uuid
@@ -20,14 +21,31 @@ from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, NOT_GIVEN, APIConn
 
 from ..state import SessionState
 from .nlu import Lexicon
-from .policy import Decision, Policy
-
-CUSTOMER_TOOLS = {"opt_out", "wrong_number", "confirm_appointment", "book_consultation", "get_my_balance"}
+from .policy import Decision, Policy, ToolArgs
+from .registry import BY_TOOL
 
 
 def _tool_name(tool: Any) -> str:
     info = getattr(tool, "info", None)
     return str(getattr(info, "name", None) or getattr(tool, "id", "") or "")
+
+
+def tool_args(tools: list[Any]) -> ToolArgs:
+    """Each tool's name and the arguments its signature takes (never a hand-kept copy)."""
+    out: ToolArgs = {}
+    for tool in tools:
+        try:
+            params = inspect.signature(tool).parameters
+        except (TypeError, ValueError):
+            params = {}
+        out[_tool_name(tool)] = frozenset(p for p in params if p not in ("context", "ctx", "self"))
+    return out
+
+
+def speaker_of(tools: ToolArgs) -> str:
+    """'customer' when the session has a tool only a customer's intents use (a calling agent), else 'personal'."""
+    customer_only = any((i := BY_TOOL.get(t)) is not None and i.speakers == ("customer",) for t in tools)
+    return "customer" if customer_only else "personal"
 
 
 class LocalBrain(llm.LLM):
@@ -79,13 +97,13 @@ class LocalBrain(llm.LLM):
         self._lexicon = (time.monotonic(), state.business_id, lex)
         return lex
 
-    async def decide(self, text: str, tools: set[str]) -> Decision:
+    async def decide(self, text: str, tools: ToolArgs) -> Decision:
         state = self._state()
         if self._zone is None or self._zone[0] != state.business_id:
             async with state.store.uow(state.business_id) as uow:
                 self._zone = (state.business_id, ZoneInfo((await uow.business()).timezone))
         now = state.store.clock().astimezone(self._zone[1])
-        speaker = "customer" if tools & CUSTOMER_TOOLS else "personal"
+        speaker = speaker_of(tools)
         names = await self.lexicon(state)
         started = time.perf_counter()
         offer = state.handoff.pop("offer", None)  # an agent's own yes/no question holds for one turn only
@@ -126,8 +144,7 @@ class LocalBrainStream(llm.LLMStream):
             return
         if last.type != "message" or last.role != "user":
             return
-        tools = {_tool_name(t) for t in self._tools}
-        decision = await self._brain.decide(last.text_content or "", tools)
+        decision = await self._brain.decide(last.text_content or "", tool_args(self._tools))
         if decision.tool is not None:
             call = FunctionToolCall(name=decision.tool, arguments=json.dumps(decision.args),
                                     call_id=f"call_{uuid.uuid4().hex[:16]}")

@@ -15,99 +15,25 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from .nlu import Lexicon, classify_reply, parse, parse_date, parse_number, parse_status, parse_time, transfer_target
-from .nlu.replies import is_help, is_repeat
+from .nlu import Lexicon, classify_reply, parse_date, parse_number, parse_status, parse_time, transfer_target
+from .registry import BY_NAME, CONTROL, asks, help_line
+from .understand import Understanding, understand
 
-#: Contract intents whose tool has another name on the customer side or in dialogue control.
-INTENT_TOOL = {"confirm": "confirm_action", "deny": "cancel_action", "cancel": "cancel_action",
-               "payment_promise": "payment_promise"}
+#: The arguments each tool of the session takes, from the tools' own signatures.
+ToolArgs = dict[str, frozenset[str]]
 
-#: Required slots per tool, asked in order; "a|b" means either, "when" a date or a time, "@x" the focus.
-REQUIRED: dict[str, list[tuple[str, str]]] = {
-    "create_job": [("customer", "Who is the job for?"), ("when", "When should I book it?")],
-    "reschedule_job": [("job|customer|@job", "Which job should I move?"), ("when", "When should it move to?")],
-    "update_job_status": [("job|customer|@job", "Which job?"), ("status", "What status should it have?")],
-    "add_job_note": [("job|customer|@job", "Which job is the note for?"), ("note", "What should the note say?")],
-    "get_job_details": [("job|customer|@job", "Which job?")],
-    "get_project_status": [("project|customer|@project", "Which project?")],
-    "update_project_progress": [("project|customer|@project", "Which project?"),
-                                ("percent", "How far along is it, in percent?")],
-    "create_project_milestone": [("project|customer|@project", "Which project?"),
-                                 ("title", "What's the milestone?")],
-    "create_invoice": [("job|customer|@job", "Which job or customer is the invoice for?")],
-    "get_invoice_status": [("invoice|customer|@invoice", "Which invoice, or which customer?")],
-    "send_invoice_reminder": [("invoice|customer|@invoice", "Which invoice or customer should I remind?")],
-    "record_payment": [("invoice|customer|@invoice", "Which customer or invoice is the payment for?")],
-    "create_estimate": [("customer", "Who is the estimate for?")],
-    "send_estimate": [("estimate|customer|@estimate", "Which estimate should I send?")],
-    "convert_estimate_to_invoice": [("estimate|customer|@estimate", "Which estimate?")],
-    "get_contact_info": [("customer", "Which contact?")],
-    "create_contact": [("customer", "What's their name?")],
-    "add_contact_note": [("customer", "Which contact is the note about?"), ("note", "What should the note say?")],
-    "schedule_follow_up": [("customer", "Who should you follow up with?"), ("when", "When should I remind you?")],
-    "check_inventory": [("product", "Which product?")],
-    "reorder_product": [("product", "Which product should I order?")],
-    "set_reminder": [("note", "What should I remind you about?"), ("when", "When should I remind you?")],
-    "get_directions": [("job|customer|@job", "Directions to which job?")],
-    "switch_business": [("business", "Which business?")],
-    "transfer": [("target", "Would you like sales, support, or a person?")],
-    "reschedule_appointment": [("when", "What day and time would work better for you?")],
-    "payment_promise": [("date", "What date can you make the payment?")],
-    "give_feedback": [("rating|note", "How would you rate our work, from one to five?")],
-}
-
-#: Which slots each tool takes (tool argument names match the contract's slot names).
-TOOL_ARGS: dict[str, tuple[str, ...]] = {
-    "get_schedule": ("date", "next_only"), "list_upcoming_jobs": ("days",), "get_job_details": ("job", "customer"),
-    "create_job": ("customer", "title", "date", "time", "duration_minutes"),
-    "update_job_status": ("status", "job", "customer"), "reschedule_job": ("job", "customer", "date", "time"),
-    "add_job_note": ("note", "job", "customer"), "get_project_status": ("project", "customer"),
-    "update_project_progress": ("percent", "project", "customer"),
-    "create_project_milestone": ("title", "project", "customer", "date"),
-    "create_invoice": ("job", "customer", "amount"), "get_invoice_status": ("invoice", "customer"),
-    "send_invoice_reminder": ("invoice", "customer"), "record_payment": ("invoice", "customer", "amount"),
-    "list_overdue_invoices": (), "create_estimate": ("customer", "title", "amount"),
-    "send_estimate": ("estimate", "customer"), "convert_estimate_to_invoice": ("estimate", "customer"),
-    "list_pending_estimates": (), "get_contact_info": ("customer", "detail"), "create_contact": ("customer", "phone"),
-    "add_contact_note": ("customer", "note"), "schedule_follow_up": ("customer", "date", "time"),
-    "check_inventory": ("product",), "reorder_product": ("product", "quantity"),
-    "set_reminder": ("note", "date", "time"), "get_directions": ("job", "customer"),
-    "get_weather": ("job", "customer", "date"), "switch_business": ("business",), "transfer": ("target", "customer"),
-    "confirm_appointment": (), "reschedule_appointment": ("date", "time"), "cancel_appointment": (),
-    "book_consultation": ("service", "date", "time"), "ask_price": ("service",),
-    "payment_promise": ("date", "amount"), "give_feedback": ("rating", "note"),
-    "call_back_later": ("date", "time"), "not_interested": (), "opt_out": (), "wrong_number": (),
-    "confirm_action": (), "cancel_action": (), "get_my_appointment": (), "get_my_balance": (),
-}
-
-_MY_BALANCE = re.compile(r"\b(?:how much|what) (?:do i|i) owe\b|\bmy (?:balance|bill|invoice)\b|\bwhat do i owe\b"
-                         r"|\bhow much is (?:my|the) (?:bill|invoice|balance)\b|\bdid (?:you get|my payment)\b")
-#: The next (or first) job only: "what's next", "my next appointment", "where's my first stop tomorrow".
-_NEXT_ONLY = re.compile(r"\b(?:what'?s|what is) next\b|\b(?:next|first) (?:job|appointment|stop|call)\b")
-#: A contact question about one detail: "what's Karen's number", "how do I reach ...", "where does Bob live".
-_CONTACT_DETAIL = {"phone": re.compile(r"\b(?:phone|number|cell|reach|call (?:him|her|them)|get (?:a )?hold of)\b"),
-                   "address": re.compile(r"\b(?:address|where (?:does|do|is)\b.*\b(?:live|located|based)|live)\b")}
-_MY_APPOINTMENT = re.compile(r"\bwhen (?:is|are) (?:my|the|you|your)\b.*\b(?:appointment|visit|technician|coming)"
-                             r"|\bmy appointment\b(?!.*\b(?:cancel|move|change|reschedule)\b)|\bwhen are you coming\b"
-                             r"|\bwhat time is (?:my|the) (?:appointment|visit)\b")
-_PRONOUN_STATUS = re.compile(r"\b(?:mark|set|put|move|make|change|update)\b.*\b(?:it|that|this|that job|this job)\b"
-                             r"|^(?:it is|it's|that is|that's)\b|\b(?:done|finished|complete) with (?:it|that)\b")
-_FILLERS = re.compile(r"^(?:(?:uh|um|er|oh|well|so|okay|ok|yeah|yes|no|nope|sorry|actually|i mean|it's|it is|"
-                      r"that's|that is|make it|let's say|for|to|the|with|at|on|call it|named|called)\b[\s,]*)+")
-_DENY_PREFIX = re.compile(r"^(?:no|nope|nah|not|wrong|actually|sorry|i mean|make that|change (?:it|that) to)\b")
-
-HELP = {
-    "personal": ("You can ask what's on your schedule, about a job, or to create, move, complete or cancel a job. "
-                 "I can also invoice a job, record a payment, send reminders and estimates, check stock, "
-                 "and set reminders. Changes are read back to you before I make them."),
-    "customer": ("I can confirm, move or cancel your appointment, book a visit, tell you prices or your balance, "
-                 "note when you'll pay, take your feedback, or connect you with a person."),
-}
+HELP = {speaker: help_line(speaker) for speaker in ("personal", "customer")}
+#: Contract intents whose tool has another name (dialogue control), from the registry.
+INTENT_TOOL = {i.name: i.tool for i in BY_NAME.values() if i.tool and i.tool != i.name}
 OUT_OF_SCOPE = {
     "personal": "Sorry, I can't help with that. I can help with your jobs, invoices, estimates, customers and stock.",
     "customer": "Sorry, I can't help with that on this call. I can help with your appointment, your bill, "
                 "or booking a visit.",
 }
+_FILLERS = re.compile(r"^(?:(?:uh|um|er|oh|well|so|okay|ok|yeah|yes|no|nope|sorry|actually|i mean|it's|it is|"
+                      r"that's|that is|make it|let's say|for|to|the|with|at|on|call it|named|called)\b[\s,]*)+")
+_DENY_PREFIX = re.compile(r"^(?:no|nope|nah|not|wrong|actually|sorry|i mean|make that|change (?:it|that) to)\b")
+_ORDINALS = {"first": 0, "1st": 0, "one": 0, "former": 0, "second": 1, "2nd": 1, "two": 1, "latter": 1, "last": -1}
 
 
 @dataclass
@@ -133,10 +59,20 @@ class Frame:
 
 
 @dataclass
+class Clarify:
+    """A question the brain asked because it was not sure: which reading, or whether a protected one is meant."""
+
+    options: tuple[str, ...]
+    reading: Understanding
+
+
+@dataclass
 class Dialogue:
     """What the brain remembers between turns of one conversation."""
 
     frame: Frame | None = None
+    clarify: Clarify | None = None
+    tools: ToolArgs = field(default_factory=dict)
     pending: Frame | None = None
     #: A proposed change that another request overtook before its yes (the tools dropped it too).
     set_aside: Frame | None = None
@@ -163,9 +99,9 @@ def _has(slot: str, args: dict[str, Any], focus: dict[str, Any]) -> bool:
 
 
 def missing(tool: str, args: dict[str, Any], focus: dict[str, Any]) -> tuple[str, str] | None:
-    for slot, question in REQUIRED.get(tool, []):
-        if not _has(slot, args, focus):
-            return slot, question
+    for ask in asks(tool):
+        if not _has(ask.slot, args, focus):
+            return ask.slot, ask.question
     return None
 
 
@@ -244,18 +180,26 @@ class Policy:
     def __init__(self) -> None:
         self.d = Dialogue()
 
-    def decide(self, text: str, speaker: str, now: datetime, tools: set[str], focus: dict[str, Any],
+    def decide(self, text: str, speaker: str, now: datetime, tools: ToolArgs, focus: dict[str, Any],
                names: Lexicon | None = None, has_pending: bool = False,
                offer: dict[str, str] | None = None) -> Decision:
-        """One user turn. `offer` says what a bare yes or no means when the agent has just asked a yes/no
-        question of its own (an appointment reminder's "does that still work?"): {"confirm": tool, ...}."""
+        """One user turn. `tools` maps the session's tools to the arguments they take. `offer` says what a bare
+        yes or no means when the agent has just asked a yes/no question of its own (an appointment reminder's
+        "does that still work?"): {"confirm": tool, ...}."""
         self.d.turns += 1
+        self.d.tools = tools
         low = text.strip().lower()
         if not low:
             return Decision(say="Sorry, I didn't catch that.")
-        if is_repeat(low):
+        u = understand(text, speaker, now, names=names)
+        if u.intent == "repeat" and u.ask is None:
             return Decision(say=self.d.last_reply or "I haven't said anything yet.", intent="repeat")
         reply_kind = classify_reply(low)
+        clarify, self.d.clarify = self.d.clarify, None
+        if clarify is not None:
+            picked = self._clarified(clarify, text, reply_kind)
+            if picked is not None:
+                return picked
         if has_pending and self.d.pending is not None:
             if reply_kind == "confirm":
                 return self._call("confirm_action", {}, "confirm")
@@ -268,7 +212,7 @@ class Policy:
         elif reply_kind is not None and self.d.frame is None:
             answer = (offer or {}).get(reply_kind)
             if answer in tools:
-                return self._complete(answer, {}, tools, focus, now, names, intent=reply_kind)
+                return self._complete(answer, {}, focus, intent=reply_kind)
             set_aside, self.d.set_aside = self.d.set_aside, None
             if reply_kind == "confirm" and set_aside is not None:  # never "Okay." as if it had been done
                 return Decision(say="I set that change aside when we moved on, so nothing was done. Tell me again "
@@ -278,40 +222,31 @@ class Policy:
             return Decision(say="Okay, no problem.", intent=reply_kind)
 
         frame = self.d.frame
-        p = parse(text, "customer" if speaker == "customer" else "personal", now, names=names)
         if frame is not None:
             if frame.options:
-                picked = choose(text, frame.options)
-                if picked is not None:
-                    return self._complete(frame.tool, {**frame.args, frame.asking or "customer": picked}, tools,
-                                          focus, now, names)
-            if reply_kind in ("deny", "cancel") and p.intent in ("deny", "cancel"):
+                picked_option = choose(text, frame.options)
+                if picked_option is not None:
+                    return self._complete(frame.tool, {**frame.args, frame.asking or "customer": picked_option},
+                                          focus)
+            if reply_kind in ("deny", "cancel") and u.intent in ("deny", "cancel"):
                 self.d.frame = None
                 return Decision(say="Okay, never mind.", intent=reply_kind)
-            if frame.asking and (p.intent == "out_of_scope" or p.confidence < 0.8 or len(low.split()) <= 4):
+            if frame.asking and (u.intent == "out_of_scope" or u.confidence < 0.8 or len(low.split()) <= 4):
                 values = fill_slot(frame.asking, text, now, names)
-                if values and not _new_command(values, p, names):
-                    return self._complete(frame.tool, {**frame.args, **values}, tools, focus, now, names)
-            if p.intent == "out_of_scope":
+                if values and not _new_command(values, u, names):
+                    return self._complete(frame.tool, {**frame.args, **values}, focus)
+            if u.intent == "out_of_scope":
                 return Decision(say=f"Sorry, I didn't get that. {self._question(frame)}", intent="out_of_scope")
             if reply_kind == "confirm" and frame.asking:  # "yes" doesn't answer "how much?": ask again
                 return Decision(say=self._question(frame), intent="confirm")
-        return self._command(text, p.intent, p.slots, speaker, tools, focus, now, names)
+        return self._command(u, speaker, focus)
 
-    def _command(self, text: str, intent: str, slots: dict[str, Any], speaker: str, tools: set[str],
-                 focus: dict[str, Any], now: datetime, names: Lexicon | None) -> Decision:
-        low = text.lower()
+    def _command(self, u: Understanding, speaker: str, focus: dict[str, Any]) -> Decision:
         self.d.frame = None
-        if speaker == "customer" and intent in ("out_of_scope", "ask_price", "get_schedule", "get_job_details"):
-            if _MY_BALANCE.search(low):
-                return self._complete("get_my_balance", {}, tools, focus, now, names, intent="get_invoice_status")
-            if _MY_APPOINTMENT.search(low):
-                return self._complete("get_my_appointment", {}, tools, focus, now, names, intent="get_job_details")
-        if intent == "out_of_scope" and speaker == "personal" and _PRONOUN_STATUS.search(low):
-            status = parse_status(low)
-            if status:
-                intent, slots = "update_job_status", {"status": status}
-        if intent == "help" or (intent == "out_of_scope" and is_help(low)):
+        if u.ask is not None:
+            return self._ask(u)
+        intent = u.intent
+        if intent == "help":
             return Decision(say=HELP.get(speaker, HELP["personal"]), intent="help")
         if intent == "out_of_scope":
             return Decision(say=OUT_OF_SCOPE.get(speaker, OUT_OF_SCOPE["personal"]), intent="out_of_scope")
@@ -319,20 +254,53 @@ class Policy:
             return Decision(say="Okay." if intent == "confirm" else "Okay, no problem.", intent=intent)
         if intent == "repeat":
             return Decision(say=self.d.last_reply or "I haven't said anything yet.", intent="repeat")
-        if intent == "get_schedule" and _NEXT_ONLY.search(low):  # "what's next": one job, not the day's list
-            slots = {**slots, "next_only": True}
-        if intent == "get_contact_info":  # "what's her number": that, not the whole card
-            asked = [d for d, pattern in _CONTACT_DETAIL.items() if pattern.search(low)]
-            if len(asked) == 1:
-                slots = {**slots, "detail": asked[0]}
-        tool = INTENT_TOOL.get(intent, intent)
-        if tool not in tools:
+        tool = BY_NAME[intent].tool or intent
+        if tool not in self.d.tools:
             return Decision(say=OUT_OF_SCOPE.get(speaker, OUT_OF_SCOPE["personal"]), intent=intent)
-        return self._complete(tool, slots, tools, focus, now, names, intent=intent)
+        return self._complete(tool, u.slots, focus, intent=intent)
 
-    def _complete(self, tool: str, args: dict[str, Any], tools: set[str], focus: dict[str, Any], now: datetime,
-                  names: Lexicon | None, intent: str | None = None) -> Decision:
-        allowed = TOOL_ARGS.get(tool, ())
+    def _ask(self, u: Understanding) -> Decision:
+        """One short question instead of a guess: a protected intent checked, or the two best readings."""
+        assert u.ask is not None
+        self.d.clarify = Clarify(u.ask, u)
+        if len(u.ask) == 1:
+            spec = BY_NAME[u.ask[0]]
+            return Decision(say=spec.check or f"Do you want to {spec.gloss}?", intent="clarify")
+        first, second = (BY_NAME[i].gloss for i in u.ask)
+        about = _about(u.slots)
+        return Decision(say=f"{about}Do you want to {first}, or {second}?", intent="clarify")
+
+    def _clarified(self, clarify: Clarify, text: str, reply_kind: str | None) -> Decision | None:
+        """The answer to a clarifying question: the reading it picks, done with the words first said."""
+        options, reading = clarify.options, clarify.reading
+        chosen: str | None = None
+        if len(options) == 1:
+            if reply_kind == "confirm":
+                chosen = options[0]
+            elif reply_kind in ("deny", "cancel"):  # not the protected one: the best reading stands
+                chosen = reading.intent
+        else:
+            low = _clean(text)
+            for word, i in _ORDINALS.items():
+                if re.search(rf"\b(?:the )?{word}(?: one)?\b", low):
+                    chosen = options[i]
+                    break
+            if chosen is None:
+                best = process.extractOne(low, {o: BY_NAME[o].gloss for o in options}, scorer=fuzz.token_set_ratio)
+                if best and best[1] >= 60:
+                    chosen = best[2]
+            if chosen is None and reply_kind in ("deny", "cancel"):
+                return Decision(say="Okay, never mind.", intent=reply_kind)
+        if chosen is None:
+            return None
+        tool = BY_NAME[chosen].tool or chosen
+        if tool not in self.d.tools:
+            return Decision(say="Okay.", intent=chosen)
+        return self._complete(tool, reading.slots, {}, intent=chosen)
+
+    def _complete(self, tool: str, args: dict[str, Any], focus: dict[str, Any],
+                  intent: str | None = None) -> Decision:
+        allowed = self.d.tools.get(tool, frozenset())
         args = {k: v for k, v in args.items() if k in allowed and v not in (None, "")}
         gap = missing(tool, args, focus)
         if gap is not None:
@@ -351,7 +319,7 @@ class Policy:
         low = text.lower()
         if not _DENY_PREFIX.search(low) and classify_reply(low) is not None:
             return None
-        allowed = TOOL_ARGS.get(pending.tool, ())
+        allowed = self.d.tools.get(pending.tool, frozenset())
         values: dict[str, Any] = {}
         if "date" in allowed or "time" in allowed:
             values.update({k: v for k, v in fill_slot("when", text, now, names).items() if k in allowed})
@@ -371,9 +339,9 @@ class Policy:
     def _question(self, frame: Frame) -> str:
         if frame.question:
             return frame.question
-        for slot, question in REQUIRED.get(frame.tool, []):
-            if slot == frame.asking:
-                return question
+        for ask in asks(frame.tool):
+            if ask.slot == frame.asking:
+                return ask.question
         return "Could you say that again?"
 
     def observe(self, tool: str, output: dict[str, Any]) -> str:
@@ -396,7 +364,8 @@ class Policy:
             slot = next((s for s in ("customer", "product", "business") if s in frame.args), "customer")
             self.d.frame = Frame(tool, frame.args, asking=slot, options=list(output["options"]))
         elif error == "invalid_input" and say.rstrip().endswith("?"):
-            self.d.frame = Frame(tool, frame.args, asking=_asked_slot(say, tool), question=say)
+            self.d.frame = Frame(tool, frame.args, asking=_asked_slot(say, self.d.tools.get(tool, frozenset())),
+                                 question=say)
         elif output.get("asking"):  # the tool offered choices ("the first free times are ...; which works?")
             self.d.frame = Frame(tool, frame.args, asking=str(output["asking"]))
         else:
@@ -408,12 +377,22 @@ class Policy:
         self.d.last_reply = text
 
 
-def _new_command(values: dict[str, Any], p: Any, names: Lexicon | None) -> bool:
+def _about(slots: dict[str, Any]) -> str:
+    """'About job 23: ' / 'About Garcia: ' for a clarifying question, from what was understood."""
+    for kind in ("job", "invoice", "estimate", "project"):
+        if slots.get(kind) is not None:
+            return f"About {kind} {slots[kind]}: "
+    if slots.get("customer"):
+        return f"About {str(slots['customer']).title()}: "
+    return "Just to be sure: "
+
+
+def _new_command(values: dict[str, Any], p: Understanding, names: Lexicon | None) -> bool:
     """A short answer that is really a new command: asked "which customer?", the user says "mark it done".
 
     Only name slots are checked (a name we don't know, said as a confident command); free text such as a
     note or a title is taken as it was said, whatever it sounds like."""
-    if p.intent in ("out_of_scope", "confirm", "deny", "cancel", "help", "repeat") or p.confidence < 0.8:
+    if p.intent in CONTROL or p.confidence < 0.8:
         return False
     if names is None:
         return False
@@ -421,9 +400,8 @@ def _new_command(values: dict[str, Any], p: Any, names: Lexicon | None) -> bool:
                for slot, kind in (("customer", "customers"), ("product", "products")))
 
 
-def _asked_slot(question: str, tool: str) -> str:
+def _asked_slot(question: str, allowed: frozenset[str]) -> str:
     q = question.lower()
-    allowed = TOOL_ARGS.get(tool, ())
     for words, slot in ((("how much", "amount"), "amount"), (("how many",), "quantity"),
                         (("what time", "when", "what day", "which day"), "when"), (("which job",), "job|customer"),
                         (("which customer", "who "), "customer"), (("which product",), "product"),
@@ -432,4 +410,4 @@ def _asked_slot(question: str, tool: str) -> str:
             first = slot.split("|")[0]
             if first in allowed or first == "when":
                 return slot
-    return "|".join(a for a in allowed) or "note"
+    return "|".join(sorted(allowed)) or "note"

@@ -7,6 +7,7 @@ model computes the same features without scikit-learn), so the two can never dri
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from ..nlu.normalize import normalize
 
@@ -23,7 +24,7 @@ def analyse(text: str) -> list[str]:
     toks = words(text)
     feats = [f"w:{t}" for t in toks]
     edged = ["<s>", *toks, "</s>"]
-    feats += [f"b:{a} {b}" for a, b in zip(edged, edged[1:], strict=False)]
+    feats += [f"b:{a} {b}" for a, b in pairwise(edged)]
     for t in toks:
         padded = f" {t} "
         for n in (3, 4, 5):

@@ -38,6 +38,8 @@ class Names:
     products: list[str] = field(default_factory=lambda: list(pools.PRODUCTS))
     services: list[str] = field(default_factory=lambda: list(pools.SERVICES))
     businesses: list[str] = field(default_factory=lambda: list(pools.BUSINESSES))
+    #: Only these names, none from the pools (a recogniser's corpus: a name it may hear, not any name).
+    own_only: bool = False
 
 
 _TOKEN = re.compile(r"\(|\)|\[|\]|\||\{[a-z]+\}|[^()\[\]|{]+|\{")
@@ -90,13 +92,11 @@ class Filler:
         self.customers = names.customers or []
 
     def number(self, n: int) -> str:
+        """42 as people say it: "42", "forty two", "one oh four", "twelve fifty"."""
         r = self.rng.random()
         if r < 0.45:
             return str(n)
-        if 100 <= n < 1000 and r < 0.7:
-            hundreds, rest = divmod(n, 100)
-            return f"{cardinal(hundreds)} {'oh ' + cardinal(rest) if 0 < rest < 10 else cardinal(rest) if rest else 'hundred'}"
-        if 1000 <= n < 10000 and r < 0.7:
+        if 100 <= n < 10000 and r < 0.7:
             hi, lo = divmod(n, 100)
             return f"{cardinal(hi)} {'oh ' + cardinal(lo) if 0 < lo < 10 else cardinal(lo) if lo else 'hundred'}"
         return cardinal(n)
@@ -104,8 +104,10 @@ class Filler:
     def person(self) -> str:
         rng = self.rng
         r = rng.random()
-        if self.customers and r < 0.25:
-            return rng.choice(self.customers)
+        if self.customers and (r < 0.25 or self.names.own_only):
+            name = rng.choice(self.customers)
+            parts = name.split()
+            return parts[-1] if len(parts) > 1 and rng.random() < 0.4 else name
         last = rng.choice(pools.ODD_LAST) if rng.random() < 0.12 else rng.choice(pools.LAST)
         first = rng.choice(pools.FIRST)
         r = rng.random()
@@ -143,8 +145,9 @@ class Filler:
         rng = self.rng
         r = rng.random()
         if r < 0.3:
-            return rng.choice(["today", "tomorrow", "tonight", "this afternoon", "tomorrow morning", "tomorrow afternoon",
-                               "the day after tomorrow", "later today", "first thing tomorrow", "this evening"])
+            return rng.choice(["today", "tomorrow", "tonight", "this afternoon", "tomorrow morning",
+                               "tomorrow afternoon", "the day after tomorrow", "later today", "first thing tomorrow",
+                               "this evening"])
         if r < 0.65:
             return rng.choice(["", "next ", "this ", "on ", "on ", "this coming "]) + rng.choice(WEEKDAYS) + rng.choice(
                 ["", "", " morning", " afternoon", " at noon"])
@@ -178,10 +181,10 @@ class Filler:
         rng = self.rng
         if slot == "customer":
             return [(self.person(), "customer")]
-        if slot == "firstname":
-            return [(rng.choice(pools.FIRST), None)]
-        if slot == "lastname":
-            return [(rng.choice(pools.LAST), None)]
+        if slot in ("firstname", "lastname"):
+            own = [c.split()[0 if slot == "firstname" else -1] for c in self.customers]
+            pool = own if (self.names.own_only and own) else pools.FIRST if slot == "firstname" else pools.LAST
+            return [(rng.choice(pool), None)]
         if slot == "job":
             return [self.ref("job", ["job", "job", "job", "ticket", "work order"])]
         if slot == "invoice":
@@ -219,8 +222,7 @@ class Filler:
             return [(rng.choice(["one hour", "two hours", "ninety minutes", "an hour and a half", "half a day",
                                  "45 minutes", "3 hours", "all day"]), "duration_minutes")]
         if slot == "status":
-            return [(rng.choice(["done", "complete", "completed", "finished", "in progress", "on hold", "cancelled",
-                                 "started", "paused", "scheduled", "wrapped up", "closed"]), "status")]
+            return [(rng.choice(pools.STATUS_WORDS), "status")]
         if slot == "amount":
             return [(self.amount(), "amount")]
         if slot == "percent":
@@ -265,21 +267,20 @@ def _expand(tree: list, f: Filler) -> list[tuple[str, str | None]]:
             out.append((node, None))
         elif node[0] == "slot":
             out.extend(f.value(node[1]))
-        elif node[0] == "alt":
-            out.extend(_expand(f.rng.choice(node[1]), f))
-        elif node[0] == "opt" and f.rng.random() < 0.5:
+        elif node[0] == "alt" or (node[0] == "opt" and f.rng.random() < 0.5):
             out.extend(_expand(f.rng.choice(node[1]), f))
     return out
 
 
-_LEADS = ["uh ", "um ", "so ", "okay so ", "hey ", "yeah ", "alright ", "quick one, ", "real quick ", "hi, ", "listen, ",
-          "oh and ", "also ", "um so ", "hey there, ", "well ", "ok ", "and "]
+_LEADS = ["uh ", "um ", "so ", "okay so ", "hey ", "yeah ", "alright ", "quick one, ", "real quick ", "hi, ",
+          "listen, ", "oh and ", "also ", "um so ", "hey there, ", "well ", "ok ", "and "]
 #: Request lead-ins, only before a sentence that starts with a command verb.
-_ASKS = ["can you ", "could you ", "can you go ahead and ", "go ahead and ", "i need you to ", "please ", "i want to ",
-         "i'd like to ", "would you ", "let's ", "hey can you ", "i need to ", "we need to ", "can we ", "could you please "]
-_VERBS = frozenset("""move push bump shift reschedule mark set put change update create make add open book schedule invoice bill
-send email text remind record log enter check order reorder get give tell read pull find look navigate switch convert
-turn cancel close start finish note follow call write draw draft prepare""".split())
+_ASKS = ["can you ", "could you ", "can you go ahead and ", "go ahead and ", "i need you to ", "please ",
+         "i want to ", "i'd like to ", "would you ", "let's ", "hey can you ", "i need to ", "we need to ", "can we ",
+         "could you please "]
+_VERBS = frozenset("""move push bump shift reschedule mark set put change update create make add open book schedule
+invoice bill send email text remind record log enter check order reorder get give tell read pull find look navigate
+switch convert turn cancel close start finish note follow call write draw draft prepare""".split())  # noqa: SIM905
 _TAILS = [" please", " for me", " thanks", " real quick", " when you get a chance", " asap", " ok", " if you can",
           " thank you", " right now", " okay?", " yeah"]
 

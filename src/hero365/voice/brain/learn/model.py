@@ -86,9 +86,10 @@ class Models:
             meta = json.loads(bytes(z["meta"]).decode())
             out = {}
             for speaker, m in meta["speakers"].items():
-                out[speaker] = IntentModel({f: i for i, f in enumerate(m["vocab"])}, z[f"{speaker}.idf"].astype(np.float64),
-                                           z[f"{speaker}.coef"].astype(np.float32), z[f"{speaker}.intercept"].astype(np.float64),
-                                           m["labels"], m["temperature"])
+                vocab = {f: i for i, f in enumerate(m["vocab"])}
+                out[speaker] = IntentModel(vocab, z[f"{speaker}.idf"].astype(np.float64),
+                                           z[f"{speaker}.coef"].astype(np.float32),
+                                           z[f"{speaker}.intercept"].astype(np.float64), m["labels"], m["temperature"])
         return Models(out, meta["fingerprint"])
 
 

@@ -6,43 +6,50 @@ a name sits in a sentence, not which names exist. A business's own lexicon is ad
 
 from __future__ import annotations
 
-FIRST = """maria jose luis carlos ana sofia wei li mei jun hiroshi yuki priya raj arjun anil sunita deepa
-fatima omar ahmed aisha chinedu ngozi emeka kwame ama olu tunde sean siobhan liam aoife patrick bridget
-mike bob linda karen nicole sarah david jennifer james robert mary patricia john michael william elizabeth
-barbara susan jessica thomas charles christopher daniel matthew anthony mark donald steven paul andrew
-joshua kenneth kevin brian george timothy ronald jason edward jeffrey ryan jacob gary nicholas eric
-jonathan stephen larry justin scott brandon benjamin samuel gregory alexander frank raymond jack dennis
-jerry tyler aaron henry douglas peter adam nathan zachary walter kyle harold carl jeremy keith roger
-gerald ethan arthur terry christian sean lawrence austin joe noah jesse albert bryan billy bruce willie
-jordan dylan alan ralph gabriel roy juan wayne eugene logan randy louis russell vincent philip bobby
-johnny bradley nguyen thanh minh duc tuan hoa lan anh piotr krzysztof agnieszka katarzyna tomasz
-dmitri olga ivan svetlana giuseppe marco giulia francesca hans greta lars ingrid""".split()
 
-LAST = """garcia rodriguez martinez hernandez lopez gonzalez perez sanchez ramirez torres flores rivera
-gomez diaz cruz reyes morales ortiz gutierrez chavez nguyen tran le pham huynh hoang phan vu vo dang
-kim lee park choi jung kang cho yoon chen wang zhang liu yang huang zhao wu zhou xu sun ma zhu hu guo
-patel shah mehta sharma singh gupta kumar reddy iyer rao nair desai joshi okafor okonkwo adeyemi
-babatunde mensah owusu mwangi otieno smith johnson williams brown jones miller davis wilson anderson
-taylor thomas moore jackson martin thompson white harris clark lewis robinson walker young allen king
-wright scott hill green adams baker nelson carter mitchell roberts turner phillips campbell parker evans
-edwards collins stewart morris murphy cook rogers morgan peterson cooper reed bailey bell kelly howard
-ward cox richardson wood watson brooks bennett gray james hughes price sanders myers long ross foster
-powell jenkins perry russell sullivan fisher henderson coleman simmons patterson jordan reynolds
-hamilton graham wallace west cole hayes gibson ellis stevens murray ford marshall owens mcdonald
-harrison kennedy wells alvarez woods castillo olson webb washington tucker freeman burns henry vasquez
-snyder simpson crawford jimenez porter mason shaw gordon wagner hunter romero hicks dixon hunt palmer
-robertson black holmes stone meyer boyd mills warren fox rose rice moreno schmidt ferguson nichols
-kowalski nowak wisniewski wojcik kowalczyk lewandowski schultz mueller weber becker hoffman
-rossi russo ferrari esposito bianchi romano colombo ricci marino greco ivanov petrov smirnov
-novak horvat jansen de jong van dijk bakker visser yamamoto tanaka suzuki watanabe takahashi
-sato ito kobayashi nakamura""".split()
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+FIRST = _words("""
+maria jose luis carlos ana sofia wei li mei jun hiroshi yuki priya raj arjun anil sunita deepa fatima omar ahmed
+aisha chinedu ngozi emeka kwame ama olu tunde sean siobhan liam aoife patrick bridget mike bob linda karen
+nicole sarah david jennifer james robert mary patricia john michael william elizabeth barbara susan jessica
+thomas charles christopher daniel matthew anthony mark donald steven paul andrew joshua kenneth kevin brian
+george timothy ronald jason edward jeffrey ryan jacob gary nicholas eric jonathan stephen larry justin scott
+brandon benjamin samuel gregory alexander frank raymond jack dennis jerry tyler aaron henry douglas peter adam
+nathan zachary walter kyle harold carl jeremy keith roger gerald ethan arthur terry christian sean lawrence
+austin joe noah jesse albert bryan billy bruce willie jordan dylan alan ralph gabriel roy juan wayne eugene
+logan randy louis russell vincent philip bobby johnny bradley nguyen thanh minh duc tuan hoa lan anh piotr
+krzysztof agnieszka katarzyna tomasz dmitri olga ivan svetlana giuseppe marco giulia francesca hans greta lars
+ingrid""")
+
+LAST = _words("""
+garcia rodriguez martinez hernandez lopez gonzalez perez sanchez ramirez torres flores rivera gomez diaz cruz
+reyes morales ortiz gutierrez chavez nguyen tran le pham huynh hoang phan vu vo dang kim lee park choi jung kang
+cho yoon chen wang zhang liu yang huang zhao wu zhou xu sun ma zhu hu guo patel shah mehta sharma singh gupta
+kumar reddy iyer rao nair desai joshi okafor okonkwo adeyemi babatunde mensah owusu mwangi otieno smith johnson
+williams brown jones miller davis wilson anderson taylor thomas moore jackson martin thompson white harris clark
+lewis robinson walker young allen king wright scott hill green adams baker nelson carter mitchell roberts turner
+phillips campbell parker evans edwards collins stewart morris murphy cook rogers morgan peterson cooper reed
+bailey bell kelly howard ward cox richardson wood watson brooks bennett gray james hughes price sanders myers
+long ross foster powell jenkins perry russell sullivan fisher henderson coleman simmons patterson jordan
+reynolds hamilton graham wallace west cole hayes gibson ellis stevens murray ford marshall owens mcdonald
+harrison kennedy wells alvarez woods castillo olson webb washington tucker freeman burns henry vasquez snyder
+simpson crawford jimenez porter mason shaw gordon wagner hunter romero hicks dixon hunt palmer robertson black
+holmes stone meyer boyd mills warren fox rose rice moreno schmidt ferguson nichols kowalski nowak wisniewski
+wojcik kowalczyk lewandowski schultz mueller weber becker hoffman rossi russo ferrari esposito bianchi romano
+colombo ricci marino greco ivanov petrov smirnov novak horvat jansen de jong van dijk bakker visser yamamoto
+tanaka suzuki watanabe takahashi sato ito kobayashi nakamura""")
 
 #: Surnames people say with an apostrophe or a hyphen, and how they come out of a recogniser.
 ODD_LAST = ["o'brien", "o'neil", "o'connor", "o'malley", "o'reilly", "d'angelo", "mcallister", "macdonald",
             "smith-jones", "garcia-lopez", "lee-chen", "st. john", "van der berg", "de la cruz", "del rio",
             "mcintyre", "fitzgerald", "o'hara", "dubois", "le blanc"]
 
-COMPANIES = ["riverside baptist church", "lakeview apartments", "acme property management", "sunset diner",
+COMPANIES = ["smith plumbing supply", "valley electric", "metro hvac supply", "johnson roofing", "city heating and air",
+             "northgate plumbing", "ace electrical contractors", "premier air", "lakeside property services",
+             "riverside baptist church", "lakeview apartments", "acme property management", "sunset diner",
              "desert palms hoa", "st. mark's church", "oak ridge elementary", "hillside dental",
              "green valley hoa", "the corner bakery", "main street laundromat", "bluebonnet realty",
              "crossroads storage", "pinecrest condos", "city view lofts", "westside animal hospital",
@@ -81,14 +88,18 @@ TITLES = ["replace the water heater", "fix a leaking faucet", "kitchen sink clog
           "water heater leaking", "gas smell in the garage", "new light fixtures", "duct inspection",
           "replace the condenser fan motor", "frozen pipes", "dripping shower head", "reroute the drain line"]
 
-COMMENTS = ["he was two hours late", "the tech was very polite", "he cleaned up after himself", "she explained everything",
-            "he tracked mud through the house", "the price was fair", "it took way too long", "the heater works great now",
-            "nobody called to say they were running late", "they fixed it in no time", "he wore shoe covers, nice touch",
+COMMENTS = ["he was two hours late", "the tech was very polite", "he cleaned up after himself",
+            "she explained everything",
+            "he tracked mud through the house", "the price was fair", "it took way too long",
+            "the heater works great now",
+            "nobody called to say they were running late", "they fixed it in no time",
+            "he wore shoe covers, nice touch",
             "the office never called me back", "the young man was very respectful", "it leaked again the next day",
             "really knew his stuff", "left a mess in the garage", "showed up right on time", "charged more than quoted"]
 
 CHATTER = ["i swear my memory is shot", "traffic is nuts today", "i'm running behind", "before i forget",
-           "while i'm thinking of it", "the customer's waiting on me", "i'm about to lose signal", "sorry it's loud here",
+           "while i'm thinking of it", "the customer's waiting on me", "i'm about to lose signal",
+           "sorry it's loud here",
            "i'm in the truck", "my hands are full", "long day", "real quick", "if that makes sense", "you know",
            "i think", "no rush", "when you get a sec", "my wife's asking", "we're slammed", "anyway"]
 
@@ -102,15 +113,20 @@ NOTES = ["the dog is friendly", "gate code is four four one two", "customer want
          "ordered the replacement valve", "wants it done before the holidays", "breaker is double tapped",
          "she prefers texts", "the attic access is in the closet", "paid half up front"]
 
-REMINDERS = ["eat something", "call the bank", "pick up the kids", "take my meds", "move the truck", "call the city about the permit",
+REMINDERS = ["eat something", "call the bank", "pick up the kids", "take my meds", "move the truck",
+             "call the city about the permit",
              "check the crawl space vent", "bring the ladder back", "text the inspector", "buy more coffee",
              "call the supplier", "pick up parts", "order filters", "renew my license", "send the permit",
              "check on the henderson estimate", "get the truck serviced", "drop off the invoice",
              "call my wife", "grab a new drill battery", "file the inspection report", "restock the van",
              "email the inspector", "pay the supply house"]
 
-BUSINESSES = ["hero home services", "smith plumbing", "cool breeze hvac", "bright spark electric",
-              "austin drain pros", "lone star heating and air", "my other company", "garcia electric",
-              "the hvac side", "northside plumbing"]
+BUSINESSES = ["hero home services", "cool breeze hvac", "bright spark electric", "austin drain pros",
+              "lone star heating and air", "my other company", "the hvac side", "the electrical side",
+              "my brother's company", "comfort pros", "rapid rooter", "the plumbing company", "the other account"]
 
 TECHNICIANS = ["tina", "marcus", "dave", "luis", "kim", "jamal", "rosa", "ben"]
+
+#: How people say a job's status ("wrapped up" is completed).
+STATUS_WORDS = ["done", "complete", "completed", "finished", "in progress", "on hold", "cancelled", "started", "paused",
+                "scheduled", "wrapped up", "closed"]

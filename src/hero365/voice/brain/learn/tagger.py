@@ -121,13 +121,13 @@ class SlotTagger:
         self._tagger = pycrfsuite.Tagger()
         self._tagger.open(str(path))
 
-    def spans(self, text: str, intent: str) -> dict[str, str]:
-        """{slot: the words as said} for each tagged slot (the first span of each)."""
+    def spans(self, text: str, intent: str) -> dict[str, tuple[str, float]]:
+        """{slot: (the words as said, how sure the tagger is of them)} for each tagged slot (its first span)."""
         toks = tokens(text)
         if not toks:
             return {}
         tags = self._tagger.tag(features(toks, intent))
-        out: dict[str, str] = {}
+        out: dict[str, tuple[str, float]] = {}
         k = 0
         while k < len(toks):
             tag = tags[k]
@@ -139,7 +139,8 @@ class SlotTagger:
             while end < len(toks) and tags[end] == f"I-{slot}":
                 end += 1
             if slot not in out:
-                out[slot] = text[toks[k].start:toks[end - 1].end].rstrip(".,")
+                sure = min(self._tagger.marginal(tags[i], i) for i in range(k, end))
+                out[slot] = (text[toks[k].start:toks[end - 1].end].rstrip(".,"), sure)
             k = end
         return out
 

@@ -35,6 +35,8 @@ class TrainConfig:
 def fingerprint() -> str:
     """A hash of everything the model is trained from: a changed registry needs `hero365 nlu train`."""
     h = hashlib.sha256()
+    for source in ("generate.py", "pools.py", "features.py"):
+        h.update((Path(__file__).parent / source).read_bytes())
     for intent in INTENTS:
         h.update(repr((intent.name, intent.speakers, intent.templates)).encode())
     for path in sorted(DATA.glob("*.jsonl")):

@@ -1,29 +1,26 @@
-"""Offline command understanding: text -> contract intent + slots (see shared/nlu/INTENTS.md).
+"""Value parsers for command understanding: normalised words, names, numbers, dates, times, statuses, replies.
 
-Pure Python rules: deterministic, no models, no data files, well under a millisecond per utterance.
+Which intent an utterance is comes from the trained model (../learn, ../understand.py); these read its
+values. Pure Python: deterministic, no data files, well under a millisecond per utterance.
 """
 
 from .dates import parse_date
 from .lexicon import Lexicon
 from .normalize import Utterance, normalize
 from .numbers import parse_number
-from .parser import Parse, parse, predict_lines
 from .replies import classify_reply, transfer_target
 from .status import parse_status
 from .times import parse_duration_minutes, parse_time
 
 __all__ = [
     "Lexicon",
-    "Parse",
     "Utterance",
     "classify_reply",
     "normalize",
-    "parse",
     "parse_date",
     "parse_duration_minutes",
     "parse_number",
     "parse_status",
     "parse_time",
-    "predict_lines",
     "transfer_target",
 ]

@@ -1,4 +1,4 @@
-"""Which slots each intent takes, and how each is read (the INTENTS.md table as code)."""
+"""How each intent's slots are read from an utterance (the registry names the reader of each intent)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from .entities import name_at
-from .freetext import business, contact_note, days, note_after, product, service, status, target
+from .freetext import business, days, note_after, product, service, status, target
+from .freetext import contact_note as _read_contact_note
 from .slots import Extractor
 
 Slots = dict[str, Any]
+Filler = Callable[["Extractor", Slots], None]
 
 _CREATE_JOB = re.compile(
     r"^(?:.*? )?(?:create|add|make|schedule|book|set up|setup|open|put in|enter|log|start|new"
@@ -41,8 +43,9 @@ def _ref(x: Extractor, slots: Slots, kind: str, **kw: bool) -> None:
         slots["customer"] = found.value if found else None
 
 
-def _when(x: Extractor, slots: Slots) -> None:
-    slots["date"] = x.date()
+def _when(x: Extractor, slots: Slots, last: bool = False) -> None:
+    """The date and time said; `last`: the one a move is to ("can't do today, bump it to tomorrow")."""
+    slots["date"] = x.date(last=last)
     slots["time"] = x.time()
 
 
@@ -50,7 +53,7 @@ def _schedule(x: Extractor, s: Slots) -> None:
     s["date"] = x.date() or x.now.date().isoformat()
 
 
-def _create_job(x: Extractor, s: Slots) -> None:
+def create_job(x: Extractor, s: Slots) -> None:
     found = x.customer(create=True)
     s["customer"] = found.value if found else None
     _when(x, s)
@@ -59,7 +62,7 @@ def _create_job(x: Extractor, s: Slots) -> None:
     s["title"] = x.leftover(removed)
 
 
-def _create_estimate(x: Extractor, s: Slots) -> None:
+def create_estimate(x: Extractor, s: Slots) -> None:
     found = x.customer(create=True)
     s["customer"] = found.value if found else None
     spans = [(found.start, found.end)] if found else []
@@ -70,13 +73,13 @@ def _create_estimate(x: Extractor, s: Slots) -> None:
     s["title"] = x.leftover(x.claimed(*spans) | _prefix_span(_CREATE_EST, x))
 
 
-def _create_invoice(x: Extractor, s: Slots) -> None:
+def create_invoice(x: Extractor, s: Slots) -> None:
     _ref(x, s, "job", create=True)
     amount = x.amount()
     s["amount"] = amount[0] if amount else None
 
 
-def _record_payment(x: Extractor, s: Slots) -> None:
+def record_payment(x: Extractor, s: Slots) -> None:
     _ref(x, s, "invoice")
     amount = x.amount()
     s["amount"] = amount[0] if amount else None
@@ -85,7 +88,7 @@ def _record_payment(x: Extractor, s: Slots) -> None:
 _THE_JOB = re.compile(r"\b(?:to|on|for|under) (?:it|(?:this|that|the) job|this|that)\b")
 
 
-def _job_note(x: Extractor, s: Slots) -> None:
+def job_note(x: Extractor, s: Slots) -> None:
     pronoun = _THE_JOB.search(x.u.text)
     if "job" in x.ids:
         s["job"], end = x.ids["job"][0], x.ids["job"][2]
@@ -104,13 +107,13 @@ def _job_note(x: Extractor, s: Slots) -> None:
 _MARK_IT = re.compile(r"^(?:.*? )?(?:mark|set|put|move|make|change|update|switch) (?:it|that|this)\b(?! job)")
 
 
-def _job_status(x: Extractor, s: Slots) -> None:
+def job_status(x: Extractor, s: Slots) -> None:
     if "job" in x.ids or not _MARK_IT.search(x.u.text):  # "mark it done": the job in focus, no customer
         _ref(x, s, "job")
     s["status"] = status(x)
 
 
-def _milestone(x: Extractor, s: Slots) -> None:
+def milestone(x: Extractor, s: Slots) -> None:
     spans = []
     if "project" in x.ids:
         s["project"] = x.ids["project"][0]
@@ -123,12 +126,12 @@ def _milestone(x: Extractor, s: Slots) -> None:
     s["title"] = x.leftover(x.claimed(*spans) | _prefix_span(_MILESTONE, x) | _prefix_span(_TITLED, x))
 
 
-def _progress(x: Extractor, s: Slots) -> None:
+def progress(x: Extractor, s: Slots) -> None:
     _ref(x, s, "project")
     s["percent"] = x.percent()
 
 
-def _contact(x: Extractor, s: Slots) -> None:
+def create_contact(x: Extractor, s: Slots) -> None:
     m = _CONTACT.search(x.u.text)
     found = name_at(x.u, x.u.token_index(m.end() + 1), soft=False) if m and m.end() < len(x.u.text) else None
     found = found or x.customer(contact=True)
@@ -136,19 +139,19 @@ def _contact(x: Extractor, s: Slots) -> None:
     s["phone"] = x.phone[0] if x.phone else None
 
 
-def _contact_note(x: Extractor, s: Slots) -> None:
-    found, note = contact_note(x)
+def contact_note(x: Extractor, s: Slots) -> None:
+    found, note = _read_contact_note(x)
     s["customer"] = found.value if found else None
     s["note"] = note
 
 
-def _follow_up(x: Extractor, s: Slots) -> None:
+def follow_up(x: Extractor, s: Slots) -> None:
     found = x.customer()
     s["customer"] = found.value if found else None
     _when(x, s)
 
 
-def _reminder(x: Extractor, s: Slots) -> None:
+def reminder(x: Extractor, s: Slots) -> None:
     _when(x, s)
     s["note"] = x.leftover(x.claimed() | _prefix_span(_REMINDER, x))
 
@@ -159,12 +162,12 @@ def _stock(x: Extractor, s: Slots, reorder: bool) -> None:
         s["quantity"] = quantity
 
 
-def _weather(x: Extractor, s: Slots) -> None:
+def weather(x: Extractor, s: Slots) -> None:
     _ref(x, s, "job")
     s["date"] = x.date()
 
 
-def _price_promise(x: Extractor, s: Slots) -> None:
+def payment_promise(x: Extractor, s: Slots) -> None:
     amount = x.amount()
     s["amount"] = amount[0] if amount else None
     s["date"] = x.date()
@@ -177,7 +180,7 @@ _FEEDBACK_ASK = re.compile(
 )
 
 
-def _feedback(x: Extractor, s: Slots) -> None:
+def feedback(x: Extractor, s: Slots) -> None:
     rating = x.rating()
     if rating:
         s["rating"] = rating[0]
@@ -188,48 +191,72 @@ def _feedback(x: Extractor, s: Slots) -> None:
         s["note"] = None
 
 
-FILLERS: dict[str, Callable[[Extractor, Slots], None]] = {
-    "get_schedule": _schedule,
-    "list_upcoming_jobs": lambda x, s: s.update(days=days(x)),
-    "get_job_details": lambda x, s: _ref(x, s, "job"),
-    "create_job": _create_job,
-    "update_job_status": _job_status,
-    "reschedule_job": lambda x, s: (_ref(x, s, "job"), _when(x, s)),
-    "add_job_note": _job_note,
-    "get_project_status": lambda x, s: _ref(x, s, "project"),
-    "update_project_progress": _progress,
-    "create_project_milestone": _milestone,
-    "create_invoice": _create_invoice,
-    "get_invoice_status": lambda x, s: _ref(x, s, "invoice"),
-    "send_invoice_reminder": lambda x, s: _ref(x, s, "invoice"),
-    "record_payment": _record_payment,
-    "create_estimate": _create_estimate,
-    "send_estimate": lambda x, s: _ref(x, s, "estimate"),
-    "convert_estimate_to_invoice": lambda x, s: _ref(x, s, "estimate"),
-    "get_contact_info": lambda x, s: _ref(x, s, "contact"),
-    "create_contact": _contact,
-    "add_contact_note": _contact_note,
-    "schedule_follow_up": _follow_up,
-    "check_inventory": lambda x, s: _stock(x, s, reorder=False),
-    "reorder_product": lambda x, s: _stock(x, s, reorder=True),
-    "set_reminder": _reminder,
-    "get_directions": lambda x, s: _ref(x, s, "job"),
-    "get_weather": _weather,
-    "switch_business": lambda x, s: s.update(business=business(x)),
-    "reschedule_appointment": _when,
-    "book_consultation": lambda x, s: (_when(x, s), s.update(service=service(x))),
-    "ask_price": lambda x, s: s.update(service=service(x)),
-    "payment_promise": _price_promise,
-    "give_feedback": _feedback,
-    "call_back_later": _when,
-    "transfer": lambda x, s: s.update(target=target(x)),
-}
+#: The next (or first) job only: "what's next", "my next appointment", "where's my first stop tomorrow".
+_NEXT_ONLY = re.compile(r"\bwhat is next\b|\b(?:next|first) (?:job|appointment|stop|call)\b")
+#: A contact question about one detail: "what's Karen's number", "how do I reach ...", "where does Bob live".
+_CONTACT_DETAIL = {"phone": re.compile(r"\b(?:phone|number|cell|reach|call (?:him|her|them)|get (?:a )?hold of)\b"),
+                   "address": re.compile(r"\b(?:address|where (?:does|do|is)\b.*\b(?:live|located|based)|live)\b")}
 
 
-def fill(intent: str, x: Extractor) -> Slots:
-    """The slots of intent read from x, without empty values."""
+def schedule(x: Extractor, s: Slots) -> None:
+    _schedule(x, s)
+    if _NEXT_ONLY.search(x.u.text):  # one job, not the day's list
+        s["next_only"] = True
+
+
+def contact_info(x: Extractor, s: Slots) -> None:
+    _ref(x, s, "contact")
+    asked = [d for d, pattern in _CONTACT_DETAIL.items() if pattern.search(x.u.text)]
+    if len(asked) == 1:  # "what's her number": that, not the whole card
+        s["detail"] = asked[0]
+
+
+def reference(kind: str) -> Filler:
+    """A job, invoice, estimate or project by number, else the customer it is for."""
+    return lambda x, s: _ref(x, s, kind)
+
+
+def upcoming(x: Extractor, s: Slots) -> None:
+    s["days"] = days(x)
+
+
+def reschedule(x: Extractor, s: Slots) -> None:
+    _ref(x, s, "job")
+    _when(x, s, last=True)
+
+
+def when(x: Extractor, s: Slots) -> None:
+    _when(x, s, last=True)
+
+
+def consultation(x: Extractor, s: Slots) -> None:
+    _when(x, s)
+    s["service"] = service(x)
+
+
+def price(x: Extractor, s: Slots) -> None:
+    s["service"] = service(x)
+
+
+def stock(x: Extractor, s: Slots) -> None:
+    _stock(x, s, reorder=False)
+
+
+def reorder(x: Extractor, s: Slots) -> None:
+    _stock(x, s, reorder=True)
+
+
+def switch(x: Extractor, s: Slots) -> None:
+    s["business"] = business(x)
+
+
+def transfer_to(x: Extractor, s: Slots) -> None:
+    s["target"] = target(x)
+
+
+def fill(filler: Filler | None, x: Extractor) -> Slots:
+    """The slots a filler reads from x, without empty values."""
     slots: Slots = {}
-    filler = FILLERS.get(intent)
     if filler is not None:
         filler(x, slots)
     return {k: v for k, v in slots.items() if v is not None and v != ""}

@@ -136,8 +136,8 @@ class Extractor:
     def customer(self, **kw: bool) -> Name | None:
         return find_customer(self.u, self.lexicon, **kw)
 
-    def date(self) -> str | None:
-        return self.dates[0][2].isoformat() if self.dates else None
+    def date(self, last: bool = False) -> str | None:
+        return self.dates[-1 if last else 0][2].isoformat() if self.dates else None
 
     def time(self) -> str | None:
         return self.times[0][2].strftime("%H:%M") if self.times else None

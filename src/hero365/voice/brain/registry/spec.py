@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
+from ..nlu.frames import Filler
+
 Speaker = Literal["personal", "customer"]
 BOTH: tuple[Speaker, ...] = ("personal", "customer")
 
@@ -49,14 +51,28 @@ class Intent:
     asks: tuple[Ask, ...] = ()
     help: str | None = None
     contract: str | None = None
+    #: Reads the intent's slots from the words (nlu/frames.py); None: it has none.
+    fill: Filler | None = None
     #: Never ignored: when it is a close second the agent asks about it rather than act on the first.
     protected: bool = False
+    #: Deterministic cues (regular expressions over the normalised words) that make this intent certain.
+    #: Only for protected intents, whose miss costs more than a question: an opt-out said any way is honoured.
+    cues: tuple[str, ...] = ()
+    #: For a protected intent: the yes/no question that checks it ("Do you want us to stop calling you?").
+    check: str | None = None
+    #: What a spoken command of this intent is useless without (each group needs one of its slots): until then
+    #: the speaker is still talking, and the end of turn waits ("move the garcia job to ..." is followed by when).
+    needs: tuple[tuple[str, ...], ...] = ()
     #: Candidate intents share a gloss's first word; `reads` marks the ones that change nothing.
     reads: bool = False
 
     @property
     def scored_as(self) -> str:
         return self.contract or self.name
+
+    @cached_property
+    def cue(self) -> re.Pattern[str] | None:
+        return re.compile("|".join(f"(?:{c})" for c in self.cues)) if self.cues else None
 
     @cached_property
     def slots(self) -> frozenset[str]:

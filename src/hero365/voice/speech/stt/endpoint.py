@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-from ...brain.nlu import Parse
+from ...brain.registry import INTENTS
+from ...brain.understand import Understanding
 
 #: Words a sentence does not end on: articles, prepositions, conjunctions, "saying", a possessive "my".
 DANGLING = frozenset({
@@ -30,35 +31,8 @@ OPENERS = frozenset({"stop", "wait", "hold on", "hang on", "um", "uh", "so", "an
                      "what", "how", "when", "where", "why", "who", "can", "could", "would", "will", "is", "are",
                      "do", "does", "did", "i", "we", "can we", "can you", "could you", "i need", "i want",
                      "i'd like", "is it", "so what"})
-#: What each intent needs before it is a whole command: every group must have at least one of its slots
-#: (the contract's required slots, and the ones an intent is useless without).
-NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "get_job_details": (("job", "customer"),),
-    "update_job_status": (("status",),),
-    "reschedule_job": (("date", "time"),),
-    "add_job_note": (("note",),),
-    "get_project_status": (("project", "customer"),),
-    "update_project_progress": (("percent",),),
-    "create_project_milestone": (("title",),),
-    "create_invoice": (("job", "customer"),),
-    "get_invoice_status": (("invoice", "customer"),),
-    "record_payment": (("amount",),),
-    "create_estimate": (("customer",),),
-    "send_estimate": (("estimate", "customer"),),
-    "convert_estimate_to_invoice": (("estimate", "customer"),),
-    "get_contact_info": (("customer",),),
-    "create_contact": (("customer",),),
-    "add_contact_note": (("customer",), ("note",)),
-    "schedule_follow_up": (("customer",),),
-    "check_inventory": (("product",),),
-    "reorder_product": (("product",),),
-    "set_reminder": (("note",), ("date", "time")),
-    "create_job": (("customer",), ("title",), ("date", "time")),
-    "switch_business": (("business",),),
-    "transfer": (("target",),),
-    "get_directions": (("job", "customer"),),
-    "reschedule_appointment": (("date", "time"),),  # "can we move it ..." is followed by when
-}
+#: What each intent needs before it is a whole command (the registry says, per intent).
+NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {i.name: i.needs for i in INTENTS if i.needs}
 #: "job number ..." promises a job's number: without one the command is not whole ("cancel job number call": the
 #: number was missed, or is still to come).
 _NUMBERED = re.compile(r"\b(job|invoice|estimate|project) number\b")
@@ -72,7 +46,7 @@ class Completeness(Enum):
     INCOMPLETE = "incomplete"  # something is missing: wait longer for the rest
 
 
-def completeness(text: str, parsed: Parse | None) -> Completeness:
+def completeness(text: str, parsed: Understanding | None) -> Completeness:
     """How finished `text` (lower-case words, as a recogniser writes them) is, given its parse."""
     words = " ".join(text.lower().replace("?", " ").replace(".", " ").replace(",", " ").split())
     if not words or words in OPENERS or words.split()[-1] in DANGLING:

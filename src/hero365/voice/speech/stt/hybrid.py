@@ -24,7 +24,8 @@ from livekit.agents import APIConnectOptions, stt
 from livekit.agents.types import NOT_GIVEN, NotGivenOr
 from livekit.agents.utils import AudioBuffer, merge_frames
 
-from ...brain.nlu import Lexicon, Parse, parse
+from ...brain.nlu import Lexicon
+from ...brain.understand import Understanding, understand
 from ..audio import resample
 from .corpus import Vocabulary
 from .correct import Corrector, sound_closeness
@@ -101,10 +102,10 @@ class HybridSTT(stt.STT):
         # on afterwards by the corrector instead. `whisper_hotwords=True` brings the prompt back.
         self._hotwords = (", ".join(names[:80]) or None) if self.whisper_hotwords else None
 
-    def parse(self, text: str, now: datetime | None = None) -> Parse:
+    def parse(self, text: str, now: datetime | None = None) -> Understanding:
         """The brain's reading of `text` with this business's names (what decides the fast path)."""
         moment = now or datetime.now(ZoneInfo(self.timezone))
-        return parse(text, "customer" if self.speaker == "customer" else "personal", moment, names=self._lexicon)
+        return understand(text, self.speaker, moment, names=self._lexicon)
 
     def confident(self, rec: Recognition, now: datetime | None = None) -> bool:
         return self.judge(rec, now)[0]
