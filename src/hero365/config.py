@@ -31,8 +31,11 @@ class Settings(BaseSettings):
     cache_ttl_seconds: int = 300
     db_echo: bool = False
     db_pool_size: int = 10
-    brain: Literal["local", "openai"] = Field(default="local", description="local command engine or a hosted LLM")
-    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint for BRAIN=openai")
+    #: "hybrid": the local engine answers what it is sure of; only the turns it would ask about go to the LLM
+    #: (LLM_BASE_URL and/or LLM_API_KEY; without either, hybrid is local).
+    brain: Literal["local", "openai", "hybrid"] = Field(
+        default="local", description="local command engine, a hosted LLM, or local with the LLM for unsure turns")
+    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint for BRAIN=openai/hybrid")
     llm_model: str = "gpt-4o-mini"
     llm_api_key: str | None = None
     stt: Literal["hybrid", "sphinx", "deepgram"] = Field(default="hybrid", description="speech recogniser")

@@ -11,7 +11,8 @@ from .state import SessionState
 
 
 def make_brain(state: Callable[[], SessionState], settings: Settings | None = None) -> llm.LLM:
-    """The configured brain: the local command engine (default), or any OpenAI-compatible endpoint."""
+    """The configured brain: the local command engine (default), any OpenAI-compatible endpoint, or both
+    (hybrid: the endpoint takes only the turns the local brain is unsure of; local alone when none is set)."""
     settings = settings or get_settings()
     if settings.brain == "openai":
         from .brain.hosted import hosted_llm
@@ -19,6 +20,12 @@ def make_brain(state: Callable[[], SessionState], settings: Settings | None = No
         return hosted_llm(settings)
     from .brain.local import LocalBrain
 
+    if settings.brain == "hybrid":
+        from .brain.hosted import hosted_llm
+        from .brain.hybrid import HybridBrain
+
+        configured = bool(settings.llm_base_url or settings.llm_api_key)
+        return HybridBrain(LocalBrain(state), hosted_llm(settings) if configured else None)
     return LocalBrain(state)
 
 

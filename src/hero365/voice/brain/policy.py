@@ -44,6 +44,8 @@ class Decision:
     args: dict[str, Any] = field(default_factory=dict)
     say: str | None = None
     intent: str | None = None
+    #: The brain was not sure what was meant and asks (a hybrid brain hands such a turn to an LLM).
+    unsure: bool = False
 
 
 @dataclass
@@ -265,10 +267,10 @@ class Policy:
         self.d.clarify = Clarify(u.ask, u)
         if len(u.ask) == 1:
             spec = BY_NAME[u.ask[0]]
-            return Decision(say=spec.check or f"Do you want to {spec.gloss}?", intent="clarify")
+            return Decision(say=spec.check or f"Do you want to {spec.gloss}?", intent="clarify", unsure=True)
         first, second = (BY_NAME[i].gloss for i in u.ask)
         about = _about(u.slots)
-        return Decision(say=f"{about}Do you want to {first}, or {second}?", intent="clarify")
+        return Decision(say=f"{about}Do you want to {first}, or {second}?", intent="clarify", unsure=True)
 
     def _clarified(self, clarify: Clarify, text: str, reply_kind: str | None) -> Decision | None:
         """The answer to a clarifying question: the reading it picks, done with the words first said."""

@@ -100,7 +100,7 @@ def _ask(intent: str, confidence: float, scores: list[tuple[str, float]]) -> tup
 
 _REFS = ("job", "invoice", "estimate", "project")
 _KINDS = {"customer": "customers", "product": "products", "service": "services", "business": "businesses"}
-_LEAD = re.compile(r"^(?:the|mr|mrs|ms|miss|dr)\.? ", re.I)
+_LEAD = re.compile(r"^(?:the|mr|mrs|ms|miss|mister|missus|dr|doctor)\.? ", re.I)
 
 
 def _value(slot: str, said: str) -> str:

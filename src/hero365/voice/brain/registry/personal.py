@@ -92,8 +92,7 @@ PERSONAL: tuple[Intent, ...] = (
     ),
     Intent(
         "create_job", P, "book a new job", needs=(('customer',), ('title',), ('date', 'time')), fill=f.create_job, tool="create_job",
-        asks=(Ask("customer", "Who is the job for?"), Ask("title", "What's the job for?"),
-              Ask("when", "When should I book it?")), help="create a job",
+        asks=(Ask("customer", "Who is the job for?"), Ask("when", "When should I book it?")), help="create a job",
         templates=(
             "(create|make|add|open|set up|start|put in) a [new] job for {customer} [{date}] [at {time}] [to {title}]",
             "new job for {customer} {title} {date} [at {time}] [{duration}]",
