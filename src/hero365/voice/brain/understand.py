@@ -103,10 +103,10 @@ _KINDS = {"customer": "customers", "product": "products", "service": "services",
 _LEAD = re.compile(r"^(?:the|mr|mrs|ms|miss|mister|missus|dr|doctor)\.? ", re.I)
 
 
-def _value(slot: str, said: str) -> str:
+def _value(slot: str, said: str, text: str) -> str:
     value = said.lower().strip(" ,.:")
-    if slot == "customer":
-        family = value.startswith("the ")  # "the Hendersons" are the Henderson family
+    if slot == "customer":  # "the Hendersons" are the Henderson family
+        family = value.startswith("the ") or bool(re.search(rf"\bthe {re.escape(said)}", text, re.I))
         value = re.sub(r"(?:'s|s'|’s)$", "", _LEAD.sub("", value))
         if family and re.search(r"[^s]s$", value) and len(value) > 4:
             value = value[:-1]
@@ -123,7 +123,7 @@ def _tagged(text: str, intent: str, slots: dict[str, Any], names: Lexicon | None
     for slot, (said, sure) in tagger.spans(text, intent).items():
         if slot not in spec.slots or (slot == "customer" and any(r in out for r in _REFS)):
             continue
-        value, ruled = _value(slot, said), out.get(slot)
+        value, ruled = _value(slot, said, text), out.get(slot)
         if not value or sure < (TAGGER_NEW_NAME if slot == "customer" and ruled is None else TAGGER_SURE):
             continue
         if any(other != slot and isinstance(v, str) and re.search(rf"\b{re.escape(value)}\b", v.lower())

@@ -112,7 +112,8 @@ class Filler:
         first = rng.choice(pools.FIRST)
         r = rng.random()
         if r < 0.12:
-            return rng.choice(pools.COMPANIES)
+            company = rng.choice(pools.COMPANIES)
+            return f"the {company}" if rng.random() < 0.3 and not company.startswith("the ") else company
         if r < 0.45:
             return f"{first} {last}"
         if r < 0.55:
@@ -180,7 +181,10 @@ class Filler:
     def value(self, slot: str) -> list[tuple[str, str | None]]:
         rng = self.rng
         if slot == "customer":
-            return [(self.person(), "customer")]
+            name = self.person()
+            if name.startswith("the "):  # "the" is not part of the name: the tagger learns where names start
+                return [("the ", None), (name[4:], "customer")]
+            return [(name, "customer")]
         if slot in ("firstname", "lastname"):
             own = [c.split()[0 if slot == "firstname" else -1] for c in self.customers]
             pool = own if (self.names.own_only and own) else pools.FIRST if slot == "firstname" else pools.LAST

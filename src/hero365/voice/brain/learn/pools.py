@@ -106,7 +106,9 @@ CHATTER = ["i swear my memory is shot", "traffic is nuts today", "i'm running be
 MILESTONES = ["rough in", "final inspection", "drywall", "fixtures set", "permit approved", "demo done",
               "trim out", "city inspection", "punch list", "tile done", "cabinets installed", "walkthrough"]
 
-NOTES = ["the dog is friendly", "gate code is four four one two", "customer wants a quote for a new sink",
+NOTES = ["called about the estimate", "called about a leak under the sink", "called to complain about the bill",
+         "stopped by the shop", "called asking about a water heater", "emailed about the invoice",
+         "the dog is friendly", "gate code is four four one two", "customer wants a quote for a new sink",
          "waiting on parts", "left a voicemail", "needs a second visit", "use the side door",
          "the water heater is twelve years old", "customer was happy with the work", "bring a ladder",
          "replaced the flapper", "found a leak under the slab", "park on the street", "call before coming",
