@@ -183,6 +183,8 @@ async def test_an_unsure_turn_goes_to_the_llm_and_the_yes_comes_back_to_the_loca
     async with hybrid(hybrid_settings(endpoint.url)) as session:
         brain = session.llm
         assert isinstance(brain, HybridBrain)
+        metrics: list[Any] = []
+        brain.on("metrics_collected", metrics.append)
         r1 = await session.run(user_input=unsure)
         r1.expect.next_event().is_function_call(name="reschedule_job", arguments=MOVE)
         out = json.loads(r1.expect.next_event().is_function_call_output().event().item.output)
@@ -193,6 +195,7 @@ async def test_an_unsure_turn_goes_to_the_llm_and_the_yes_comes_back_to_the_loca
         assert sent["model"] == "test-model" and sent["stream"] is True
         assert sent["messages"][-1] == {"role": "user", "content": unsure}
         assert {"confirm_action", "get_schedule", "reschedule_job"} <= {t["function"]["name"] for t in sent["tools"]}
+        assert any(m.prompt_tokens == 42 for m in metrics)  # the LLM's usage, reported as the session brain's
         async with world.store.uow(world.business_id) as uow:  # proposed, not done
             job = await uow.jobs.by_number(people["johnson_job"])
             assert job.scheduled_start.isoformat() == "2026-11-24T16:00:00+00:00"

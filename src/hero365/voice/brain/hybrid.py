@@ -14,15 +14,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import uuid
 from typing import Any
 
 from livekit.agents import llm
-from livekit.agents.llm import ChatChunk, ChoiceDelta, FunctionToolCall
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, NOT_GIVEN, APIConnectOptions, NotGivenOr
 
-from .local import LocalBrain, LocalBrainStream, tool_args
-from .policy import Decision, Frame
+from .local import LocalBrain, LocalBrainStream
+from .policy import Decision, Frame, ToolArgs
 
 log = logging.getLogger(__name__)
 
@@ -75,48 +73,40 @@ class HybridBrain(llm.LLM):
 
 
 class HybridBrainStream(LocalBrainStream):
-    """The local brain's stream, except that an unsure user turn is the hosted LLM's."""
+    """The local brain's own stream (its _run, unchanged), whose user-turn decision may hand the turn to the LLM."""
 
     def __init__(self, hybrid: HybridBrain, *, chat_ctx: llm.ChatContext, tools: list[llm.Tool],
                  conn_options: APIConnectOptions, parallel_tool_calls: NotGivenOr[bool],
                  tool_choice: NotGivenOr[llm.ToolChoice], extra_kwargs: NotGivenOr[dict[str, Any]]) -> None:
         super().__init__(hybrid.local, chat_ctx=chat_ctx, tools=tools, conn_options=conn_options)
-        self._llm = hybrid  # metrics and errors are reported as the session's brain's, set before the tasks run
+        self._llm = hybrid  # metrics and errors are reported as the session's brain's (read once the tasks run)
         self._hybrid = hybrid
+        self._brain = _Handover(self)  # type: ignore[assignment]
         self._hosted_kwargs: dict[str, Any] = {"parallel_tool_calls": parallel_tool_calls,
                                                "tool_choice": tool_choice, "extra_kwargs": extra_kwargs}
+        #: The LLM answered this turn: the local brain says nothing more.
+        self._answered = False
 
-    async def _run(self) -> None:
-        items = [i for i in self._chat_ctx.items if i.type in ("message", "function_call", "function_call_output")]
-        last = items[-1] if items else None
-        if last is None or last.type != "message" or last.role != "user":
-            await super()._run()  # a tool's reply: the local policy reads it (a pending change, a question)
-            return
-        self._hybrid.turns += 1
-        if self._hybrid.hosted is None:
-            await super()._run()
-            return
-        decision = await self._brain.decide(last.text_content or "", tool_args(self._tools))
-        if decision.unsure:
-            self._hybrid.turns_to_llm += 1
-            if await self._hosted_turn(self._hybrid.hosted):
-                return
-            self._hybrid.llm_failures += 1
-        self._act(decision)
+    def _say(self, text: str) -> None:
+        if not self._answered:
+            super()._say(text)
 
-    def _act(self, decision: Decision) -> None:
-        """What the local brain does with its decision (as LocalBrainStream does): a tool call or a sentence."""
-        if decision.tool is not None:
-            call = FunctionToolCall(name=decision.tool, arguments=json.dumps(decision.args),
-                                    call_id=f"call_{uuid.uuid4().hex[:16]}")
-            self._event_ch.send_nowait(ChatChunk(id=call.call_id, delta=ChoiceDelta(role="assistant",
-                                                                                     tool_calls=[call])))
-        else:
-            self._say(decision.say or "Sorry?")
+    async def _decide(self, text: str, tools: ToolArgs) -> Decision:
+        """The local decision, or (unsure, with an LLM) the LLM's answer streamed and an empty decision."""
+        hybrid = self._hybrid
+        decision = await hybrid.local.decide(text, tools)
+        hybrid.turns += 1
+        if decision.unsure and hybrid.hosted is not None:
+            hybrid.turns_to_llm += 1
+            if await self._hosted_turn(hybrid.hosted):
+                self._answered = True
+                return Decision(intent=decision.intent)
+            hybrid.llm_failures += 1
+        return decision
 
     async def _hosted_turn(self, hosted: llm.LLM) -> bool:
         """This turn through the hosted LLM, its chunks passed on. False: it failed before saying anything."""
-        policy = self._brain.policy
+        policy = self._hybrid.local.policy
         clarify, policy.d.clarify = policy.d.clarify, None  # the LLM answers: no question of ours is open
         said: list[str] = []
         sent = False
@@ -142,6 +132,21 @@ class HybridBrainStream(LocalBrainStream):
         if not sent:
             policy.d.clarify = clarify  # the local question is asked after all: its answer is understood locally
         return sent
+
+
+class _Handover:
+    """The local brain as LocalBrainStream sees it, except that `decide` is the hybrid stream's.
+
+    (A `_decide` hook in LocalBrainStream would make this view unnecessary.)"""
+
+    def __init__(self, stream: HybridBrainStream) -> None:
+        self._stream = stream
+
+    async def decide(self, text: str, tools: ToolArgs) -> Decision:
+        return await self._stream._decide(text, tools)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream._hybrid.local, name)
 
 
 def _arguments(raw: str) -> dict[str, Any]:

@@ -110,6 +110,8 @@ class LocalBrain(llm.LLM):
         decision = self.policy.decide(text, speaker, now, tools, state.focus, names, has_pending=bool(state.pending),
                                       offer=offer)
         self.last_decide_ms = (time.perf_counter() - started) * 1000
+        if decision.keep_offer and offer:
+            state.handoff["offer"] = offer
         if state.recorder is not None:
             state.recorder.intent(decision.intent)
         return decision
@@ -144,6 +146,9 @@ class LocalBrainStream(llm.LLMStream):
             return
         if last.type != "message" or last.role != "user":
             return
+        spoken = [i for i in items[:-1] if i.type == "message" and i.role == "assistant" and i.text_content]
+        if spoken:  # what the agent said last, greetings included ("repeat that", "this is she" need it)
+            self._brain.policy.said(spoken[-1].text_content or "")
         decision = await self._brain.decide(last.text_content or "", tool_args(self._tools))
         if decision.tool is not None:
             call = FunctionToolCall(name=decision.tool, arguments=json.dumps(decision.args),

@@ -46,6 +46,8 @@ class Decision:
     intent: str | None = None
     #: The brain was not sure what was meant and asks (a hybrid brain hands such a turn to an LLM).
     unsure: bool = False
+    #: The agent's own yes/no question is still open after this turn ("this is she" answers who, not whether).
+    keep_offer: bool = False
 
 
 @dataclass
@@ -66,6 +68,10 @@ class Clarify:
 
     options: tuple[str, ...]
     reading: Understanding
+    text: str
+    speaker: str
+    now: datetime
+    names: Lexicon | None
 
 
 @dataclass
@@ -198,8 +204,10 @@ class Policy:
             return Decision(say=self.d.last_reply or "I haven't said anything yet.", intent="repeat")
         reply_kind = classify_reply(low)
         clarify, self.d.clarify = self.d.clarify, None
+        if u.ask is not None:
+            self.d.clarify = Clarify(u.ask, u, text, speaker, now, names)
         if clarify is not None:
-            picked = self._clarified(clarify, text, reply_kind)
+            picked = self._clarified(clarify, text, reply_kind, focus)
             if picked is not None:
                 return picked
         if has_pending and self.d.pending is not None:
@@ -211,6 +219,10 @@ class Policy:
             if reply_kind in ("deny", "cancel"):
                 self.d.pending = None
                 return self._call("cancel_action", {}, reply_kind)
+        elif offer and reply_kind is None and u.intent == "confirm" and u.ask is None and self.d.frame is None:
+            # "this is she" / "speaking": who they are, not an answer to the agent's own question, still open
+            return Decision(say=f"Thanks. {_last_question(self.d.last_reply)}".strip(), intent="confirm",
+                            keep_offer=True)
         elif reply_kind is not None and self.d.frame is None:
             answer = (offer or {}).get(reply_kind)
             if answer in tools:
@@ -264,7 +276,6 @@ class Policy:
     def _ask(self, u: Understanding) -> Decision:
         """One short question instead of a guess: a protected intent checked, or the two best readings."""
         assert u.ask is not None
-        self.d.clarify = Clarify(u.ask, u)
         if len(u.ask) == 1:
             spec = BY_NAME[u.ask[0]]
             return Decision(say=spec.check or f"Do you want to {spec.gloss}?", intent="clarify", unsure=True)
@@ -272,7 +283,8 @@ class Policy:
         about = _about(u.slots)
         return Decision(say=f"{about}Do you want to {first}, or {second}?", intent="clarify", unsure=True)
 
-    def _clarified(self, clarify: Clarify, text: str, reply_kind: str | None) -> Decision | None:
+    def _clarified(self, clarify: Clarify, text: str, reply_kind: str | None,
+                   focus: dict[str, Any]) -> Decision | None:
         """The answer to a clarifying question: the reading it picks, done with the words first said."""
         options, reading = clarify.options, clarify.reading
         chosen: str | None = None
@@ -298,7 +310,9 @@ class Policy:
         tool = BY_NAME[chosen].tool or chosen
         if tool not in self.d.tools:
             return Decision(say="Okay.", intent=chosen)
-        return self._complete(tool, reading.slots, {}, intent=chosen)
+        slots = reading.slots if chosen == reading.intent else understand(
+            clarify.text, clarify.speaker, clarify.now, names=clarify.names, intent=chosen).slots
+        return self._complete(tool, slots, focus, intent=chosen)
 
     def _complete(self, tool: str, args: dict[str, Any], focus: dict[str, Any],
                   intent: str | None = None) -> Decision:
@@ -377,6 +391,12 @@ class Policy:
 
     def said(self, text: str) -> None:
         self.d.last_reply = text
+
+
+def _last_question(said: str) -> str:
+    """The last question in what the agent said ("... Does that still work?"), or nothing."""
+    questions = re.findall(r"[^.?!]*\?", said)
+    return questions[-1].strip() if questions else ""
 
 
 def _about(slots: dict[str, Any]) -> str:

@@ -66,8 +66,10 @@ class Understanding:
 
 
 def understand(text: str, speaker: str, now: datetime, *, names: Lexicon | None = None,
-               engine: Engine = "combined") -> Understanding:
-    """Read one utterance said by `speaker` ('personal' or 'customer') at the business's local `now`."""
+               engine: Engine = "combined", intent: str | None = None) -> Understanding:
+    """Read one utterance said by `speaker` ('personal' or 'customer') at the business's local `now`.
+
+    `intent` reads the words as that intent (the answer to "did you mean X or Y?" names it)."""
     speaker = "customer" if speaker == "customer" else "personal"
     u = normalize(text)
     if not u.text:
@@ -76,6 +78,9 @@ def understand(text: str, speaker: str, now: datetime, *, names: Lexicon | None 
     if models is None:
         raise RuntimeError("The intent model is missing: run `hero365 nlu train`.")
     scores = [(s.intent, s.p) for s in models[speaker].scores(text)]
+    if intent is not None:
+        slots = _tagged(text, intent, fill(BY_NAME[intent].fill, Extractor(u, now, names)), names)
+        return Understanding(intent, slots, 1.0, tuple(scores[:3]), None, "chosen")
     intent, confidence, source = scores[0][0], scores[0][1], "model"
     if engine == "combined":
         cued = next((i.name for i in for_speaker(speaker) if i.cue is not None and i.cue.search(u.text)), None)

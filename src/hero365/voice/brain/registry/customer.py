@@ -30,7 +30,8 @@ CUSTOMER: tuple[Intent, ...] = (
         ),
     ),
     Intent(
-        "reschedule_appointment", C, "move your appointment", needs=(('date', 'time'),), fill=f.when, tool="reschedule_appointment",
+        "reschedule_appointment", C, "move your appointment", fill=f.when, tool="reschedule_appointment",
+        needs=(("date", "time"),),
         asks=(Ask("when", "What day and time would work better for you?"),), help="move",
         templates=(
             "(can|could) we (move|push|change|reschedule) (it|the appointment|that) [to {when}]",

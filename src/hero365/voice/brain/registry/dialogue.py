@@ -72,7 +72,8 @@ DIALOGUE: tuple[Intent, ...] = (
         ),
     ),
     Intent(
-        "transfer", BOTH, "talk to a person", needs=(('target',),), fill=f.transfer_to, tool="transfer", protected=True,
+        "transfer", BOTH, "talk to a person", fill=f.transfer_to, tool="transfer", protected=True,
+        needs=(("target",),),
         check="Would you like me to put you through to a person?",
         cues=(r"\b(?:transfer|connect|patch) (?:me|us|this call|the call)(?: through)? (?:to|with)\b|\bput me through\b"
               r"|\b(?:talk|speak) (?:to|with) (?:a |an |the |your |somebody |someone )?(?:real |live |actual )?(?:human"

@@ -68,7 +68,8 @@ PERSONAL: tuple[Intent, ...] = (
         ),
     ),
     Intent(
-        "get_job_details", P, "hear a job's details", needs=(('job', 'customer'),), fill=f.reference("job"), tool="get_job_details", reads=True,
+        "get_job_details", P, "hear a job's details", fill=f.reference("job"), tool="get_job_details", reads=True,
+        needs=(("job", "customer"),),
         asks=(Ask(_JOB, "Which job?"),), help="about a job",
         templates=(
             "tell me about {jobref}",
@@ -91,7 +92,8 @@ PERSONAL: tuple[Intent, ...] = (
         ),
     ),
     Intent(
-        "create_job", P, "book a new job", needs=(('customer',), ('title',), ('date', 'time')), fill=f.create_job, tool="create_job",
+        "create_job", P, "book a new job", fill=f.create_job, tool="create_job",
+        needs=(("customer",), ("title",), ("date", "time")),
         asks=(Ask("customer", "Who is the job for?"), Ask("when", "When should I book it?")), help="create a job",
         templates=(
             "(create|make|add|open|set up|start|put in) a [new] job for {customer} [{date}] [at {time}] [to {title}]",
@@ -116,7 +118,8 @@ PERSONAL: tuple[Intent, ...] = (
         ),
     ),
     Intent(
-        "update_job_status", P, "change a job's status", needs=(('status',),), fill=f.job_status, tool="update_job_status",
+        "update_job_status", P, "change a job's status", fill=f.job_status, tool="update_job_status",
+        needs=(("status",),),
         asks=(Ask(_JOB, "Which job?"), Ask("status", "What status should it have?")), help="complete a job",
         templates=(
             "mark {jobref} (as )?{status}",
@@ -143,7 +146,8 @@ PERSONAL: tuple[Intent, ...] = (
         ),
     ),
     Intent(
-        "reschedule_job", P, "move a job", needs=(('date', 'time'),), fill=f.reschedule, tool="reschedule_job",
+        "reschedule_job", P, "move a job", fill=f.reschedule, tool="reschedule_job",
+        needs=(("date", "time"),),
         asks=(Ask(_JOB, "Which job should I move?"), Ask("when", "When should it move to?")), help="move a job",
         templates=(
             "(move|push|bump|shift|slide) {jobref} to {when}",
@@ -164,7 +168,8 @@ PERSONAL: tuple[Intent, ...] = (
         ),
     ),
     Intent(
-        "add_job_note", P, "add a note to a job", needs=(('note',),), fill=f.job_note, tool="add_job_note",
+        "add_job_note", P, "add a note to a job", fill=f.job_note, tool="add_job_note",
+        needs=(("note",),),
         asks=(Ask(_JOB, "Which job is the note for?"), Ask("note", "What should the note say?")), help="add a job note",
         templates=(
             "(add|put|leave|write|make) a note (on|to) {jobref} [saying|that] {note}",
@@ -190,7 +195,8 @@ PERSONAL: tuple[Intent, ...] = (
         ),
     ),
     Intent(
-        "get_project_status", P, "hear how a project is going", needs=(('project', 'customer'),), fill=f.reference("project"),
+        "get_project_status", P, "hear how a project is going", fill=f.reference("project"),
+        needs=(("project", "customer"),),
         tool="get_project_status", reads=True,
         asks=(Ask("project|customer|@project", "Which project?"),),
         templates=(
@@ -209,7 +215,8 @@ PERSONAL: tuple[Intent, ...] = (
         ),
     ),
     Intent(
-        "update_project_progress", P, "update a project's progress", needs=(('percent',),), fill=f.progress, tool="update_project_progress",
+        "update_project_progress", P, "update a project's progress", fill=f.progress, tool="update_project_progress",
+        needs=(("percent",),),
         asks=(Ask("project|customer|@project", "Which project?"), Ask("percent", "How far along is it, in percent?")),
         templates=(
             "{projref} is {percent} (done|complete|finished)",
@@ -226,7 +233,8 @@ PERSONAL: tuple[Intent, ...] = (
         ),
     ),
     Intent(
-        "create_project_milestone", P, "add a project milestone", needs=(('title',),), fill=f.milestone, tool="create_project_milestone",
+        "create_project_milestone", P, "add a project milestone", fill=f.milestone, tool="create_project_milestone",
+        needs=(("title",),),
         asks=(Ask("project|customer|@project", "Which project?"), Ask("title", "What's the milestone?")),
         templates=(
             "(add|create|set|put in) a milestone (to|for|on) {projref} [called|for] {milestone} [by {date}]",
@@ -238,7 +246,8 @@ PERSONAL: tuple[Intent, ...] = (
         ),
     ),
     Intent(
-        "create_invoice", P, "invoice a job", needs=(('job', 'customer'),), fill=f.create_invoice, tool="create_invoice",
+        "create_invoice", P, "invoice a job", fill=f.create_invoice, tool="create_invoice",
+        needs=(("job", "customer"),),
         asks=(Ask(_JOB, "Which job or customer is the invoice for?"),), help="invoice a job",
         templates=(
             "(create|make|generate|write up|draw up|prepare|send|do|raise) an invoice for {jobref} [for {amount}]",
@@ -257,7 +266,8 @@ PERSONAL: tuple[Intent, ...] = (
         ),
     ),
     Intent(
-        "get_invoice_status", P, "check an invoice", needs=(('invoice', 'customer'),), fill=f.reference("invoice"), tool="get_invoice_status", reads=True,
+        "get_invoice_status", P, "check an invoice", fill=f.reference("invoice"), tool="get_invoice_status", reads=True,
+        needs=(("invoice", "customer"),),
         asks=(Ask("invoice|customer|@invoice", "Which invoice, or which customer?"),),
         templates=(
             "(has|did) {customer} (paid|pay) [yet]",
@@ -297,7 +307,8 @@ PERSONAL: tuple[Intent, ...] = (
         ),
     ),
     Intent(
-        "record_payment", P, "record a payment", needs=(('amount',),), fill=f.record_payment, tool="record_payment",
+        "record_payment", P, "record a payment", fill=f.record_payment, tool="record_payment",
+        needs=(("amount",),),
         asks=(Ask("invoice|customer|@invoice", "Which customer or invoice is the payment for?"),),
         help="record a payment",
         templates=(
@@ -335,7 +346,8 @@ PERSONAL: tuple[Intent, ...] = (
         ),
     ),
     Intent(
-        "create_estimate", P, "write an estimate", needs=(('customer',),), fill=f.create_estimate, tool="create_estimate",
+        "create_estimate", P, "write an estimate", fill=f.create_estimate, tool="create_estimate",
+        needs=(("customer",),),
         asks=(Ask("customer", "Who is the estimate for?"),), help="estimates",
         templates=(
             "(create|make|write up|draw up|put together|prepare|draft|do) (a|an) (estimate|quote|bid|proposal) for"
@@ -352,7 +364,8 @@ PERSONAL: tuple[Intent, ...] = (
         ),
     ),
     Intent(
-        "send_estimate", P, "send an estimate", needs=(('estimate', 'customer'),), fill=f.reference("estimate"), tool="send_estimate",
+        "send_estimate", P, "send an estimate", fill=f.reference("estimate"), tool="send_estimate",
+        needs=(("estimate", "customer"),),
         asks=(Ask("estimate|customer|@estimate", "Which estimate should I send?"),),
         templates=(
             "send {estref} [to the customer|to {customer}|over]",
@@ -365,7 +378,8 @@ PERSONAL: tuple[Intent, ...] = (
         ),
     ),
     Intent(
-        "convert_estimate_to_invoice", P, "turn an estimate into an invoice", needs=(('estimate', 'customer'),), fill=f.reference("estimate"),
+        "convert_estimate_to_invoice", P, "turn an estimate into an invoice", fill=f.reference("estimate"),
+        needs=(("estimate", "customer"),),
         tool="convert_estimate_to_invoice",
         asks=(Ask("estimate|customer|@estimate", "Which estimate?"),),
         templates=(
@@ -392,7 +406,8 @@ PERSONAL: tuple[Intent, ...] = (
         ),
     ),
     Intent(
-        "get_contact_info", P, "hear a customer's details", needs=(('customer',),), fill=f.contact_info, tool="get_contact_info", reads=True,
+        "get_contact_info", P, "hear a customer's details", fill=f.contact_info, tool="get_contact_info", reads=True,
+        needs=(("customer",),),
         asks=(Ask("customer", "Which contact?"),), help="customers' details",
         templates=(
             "what's (the phone number|the number|the address|the email) (for|of) {customer}",
@@ -409,7 +424,8 @@ PERSONAL: tuple[Intent, ...] = (
         ),
     ),
     Intent(
-        "create_contact", P, "add a contact", needs=(('customer',),), fill=f.create_contact, tool="create_contact",
+        "create_contact", P, "add a contact", fill=f.create_contact, tool="create_contact",
+        needs=(("customer",),),
         asks=(Ask("customer", "What's their name?"),),
         templates=(
             "(add|create|make|save|enter|set up) a (new )?(contact|customer|client|lead) [named|called|for]"
@@ -423,7 +439,8 @@ PERSONAL: tuple[Intent, ...] = (
         ),
     ),
     Intent(
-        "add_contact_note", P, "note something on a customer", needs=(('customer',), ('note',)), fill=f.contact_note, tool="add_contact_note",
+        "add_contact_note", P, "note something on a customer", fill=f.contact_note, tool="add_contact_note",
+        needs=(("customer",), ("note",)),
         asks=(Ask("customer", "Which contact is the note about?"), Ask("note", "What should the note say?")),
         templates=(
             "(add|put|leave|make) a note (on|for|to) {customer} [saying|that] {note}",
@@ -443,7 +460,8 @@ PERSONAL: tuple[Intent, ...] = (
         ),
     ),
     Intent(
-        "schedule_follow_up", P, "set a follow-up with a customer", needs=(('customer',),), fill=f.follow_up, tool="schedule_follow_up",
+        "schedule_follow_up", P, "set a follow-up with a customer", fill=f.follow_up, tool="schedule_follow_up",
+        needs=(("customer",),),
         asks=(Ask("customer", "Who should you follow up with?"), Ask("when", "When should I remind you?")),
         help="follow-ups",
         templates=(
@@ -458,7 +476,8 @@ PERSONAL: tuple[Intent, ...] = (
         ),
     ),
     Intent(
-        "check_inventory", P, "check stock", needs=(('product',),), fill=f.stock, tool="check_inventory", reads=True,
+        "check_inventory", P, "check stock", fill=f.stock, tool="check_inventory", reads=True,
+        needs=(("product",),),
         asks=(Ask("product", "Which product?"),), help="check stock",
         templates=(
             "how many {product} do (we|i) have [left|in stock|on the truck]",
@@ -475,7 +494,8 @@ PERSONAL: tuple[Intent, ...] = (
         ),
     ),
     Intent(
-        "reorder_product", P, "order stock", needs=(('product',),), fill=f.reorder, tool="reorder_product",
+        "reorder_product", P, "order stock", fill=f.reorder, tool="reorder_product",
+        needs=(("product",),),
         asks=(Ask("product", "Which product should I order?"),), help="order parts",
         templates=(
             "(reorder|order|restock) [{quantity}] [more] {product}",
@@ -495,7 +515,8 @@ PERSONAL: tuple[Intent, ...] = (
         ),
     ),
     Intent(
-        "set_reminder", P, "set yourself a reminder", needs=(('note',), ('date', 'time')), fill=f.reminder, tool="set_reminder",
+        "set_reminder", P, "set yourself a reminder", fill=f.reminder, tool="set_reminder",
+        needs=(("note",), ("date", "time")),
         asks=(Ask("note", "What should I remind you about?"), Ask("when", "When should I remind you?")),
         help="set reminders",
         templates=(
@@ -512,7 +533,8 @@ PERSONAL: tuple[Intent, ...] = (
         ),
     ),
     Intent(
-        "get_directions", P, "get directions", needs=(('job', 'customer'),), fill=f.reference("job"), tool="get_directions", reads=True,
+        "get_directions", P, "get directions", fill=f.reference("job"), tool="get_directions", reads=True,
+        needs=(("job", "customer"),),
         asks=(Ask(_JOB, "Directions to which job?"),),
         templates=(
             "(get|give) me directions to {jobref}",
@@ -543,7 +565,8 @@ PERSONAL: tuple[Intent, ...] = (
         ),
     ),
     Intent(
-        "switch_business", P, "switch to another business", needs=(('business',),), fill=f.switch, tool="switch_business",
+        "switch_business", P, "switch to another business", fill=f.switch, tool="switch_business",
+        needs=(("business",),),
         asks=(Ask("business", "Which business?"),),
         templates=(
             "switch to {business}",
