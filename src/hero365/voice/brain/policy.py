@@ -207,7 +207,7 @@ class Policy:
         if u.ask is not None:
             self.d.clarify = Clarify(u.ask, u, text, speaker, now, names)
         if clarify is not None:
-            picked = self._clarified(clarify, text, reply_kind, focus)
+            picked = self._clarified(clarify, text, reply_kind, focus, u)
             if picked is not None:
                 return picked
         if has_pending and self.d.pending is not None:
@@ -283,11 +283,17 @@ class Policy:
         about = _about(u.slots)
         return Decision(say=f"{about}Do you want to {first}, or {second}?", intent="clarify", unsure=True)
 
-    def _clarified(self, clarify: Clarify, text: str, reply_kind: str | None,
-                   focus: dict[str, Any]) -> Decision | None:
-        """The answer to a clarifying question: the reading it picks, done with the words first said."""
+    def _clarified(self, clarify: Clarify, text: str, reply_kind: str | None, focus: dict[str, Any],
+                   answer: Understanding) -> Decision | None:
+        """The answer to a clarifying question: the reading it picks, done with the words first said. A
+        confident new command is a new command ("what's on tomorrow" after "schedule, or a new job?")."""
         options, reading = clarify.options, clarify.reading
         chosen: str | None = None
+        confident = answer.ask is None and answer.confidence >= 0.8 and answer.intent not in CONTROL
+        if confident and answer.intent not in options:
+            return None
+        if confident and len(options) > 1 and set(answer.slots) - {"next_only", "detail"}:
+            return None  # it says what it wants and with what: take it as said
         if len(options) == 1:
             if reply_kind == "confirm":
                 chosen = options[0]

@@ -252,7 +252,7 @@ PERSONAL: tuple[Intent, ...] = (
         templates=(
             "(create|make|generate|write up|draw up|prepare|send|do|raise) an invoice for {jobref} [for {amount}]",
             "invoice {jobref} [for {amount}]",
-            "(bill|charge) {customer} [{amount}] [for {title}]",
+            "(bill|charge) {customer} [{amount}] [for the (repair|install|service call|work|visit)]",
             "(send|get) {customer} a bill [for {amount}]",
             "(can you|go ahead and|let's) invoice {jobref}",
             "(i need|we need) (to )?(bill|invoice) {customer} [for {amount}]",
