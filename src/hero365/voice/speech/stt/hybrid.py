@@ -175,14 +175,19 @@ class HybridSTT(stt.STT):
         """Whisper wrote the command's own words as other English ("wug a check for 1250" for "log a check
         ...", "whether for job 18" for "weather ...", "let me talk the sales"): the two transcripts sound
         nearly the same, and the fast path's reads as a whole command a level more certain than Whisper's
-        (which reads as none, or as the parser's weaker fallback). Speech outside the domain stays Whisper's:
+        (which reads as none, a weaker reading, or the same command with less of it: "talk the sales" is a
+        person, not sales). Speech outside the domain stays Whisper's:
         its words make no command and the fast path's forced words sound different."""
         if not rec.text:
             return False
         fast, slow = self.parse(rec.text), self.parse(whisper_text)
-        if (fast.intent in ("out_of_scope", slow.intent) or fast.confidence < self.parse_min_confidence
-                or round(fast.confidence - slow.confidence, 6) < self.agree_margin
+        if (fast.intent == "out_of_scope" or fast.confidence < self.parse_min_confidence
                 or completeness(rec.text, fast) is Completeness.INCOMPLETE):
+            return False
+        if fast.intent == slow.intent:  # the same command: the fast path's words only if they say more of it
+            if not (set(fast.slots) >= set(slow.slots) and fast.slots != slow.slots):
+                return False
+        elif round(fast.confidence - slow.confidence, 6) < self.agree_margin:
             return False
         return sound_closeness(rec.text, whisper_text) >= self.agree_min_closeness
 
