@@ -148,7 +148,7 @@ async def business() -> tuple[Any, Any, Any]:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    from hero365.voice.brain.nlu import parse
+    from hero365.voice.brain.understand import reading as parse
     from hero365.voice.speech.stt import HybridSTT
     from hero365.voice.speech.stt.whisper import load_whisper
 
