@@ -48,7 +48,7 @@ def default_sets() -> list[Path]:
     sets = [SHARED / "commands.jsonl"] if (SHARED / "commands.jsonl").exists() else []
     sets += sorted((ROOT / "src/hero365/voice/brain/learn/data").glob("*.jsonl"))
     sets += sorted((ROOT / "bench/nlu_dev").glob("*.jsonl"))
-    sets += sorted((ROOT / "bench/nlu_sets").glob("*.jsonl"))
+    sets += sorted(p for folder in ROOT.glob("bench/nlu_sets*") for p in folder.glob("*.jsonl"))
     return sets
 
 
@@ -76,7 +76,7 @@ def run_set(path: Path, engine: str, score: Any) -> dict[str, Any]:
                            "slot_f1": round(figures["slot_f1"], 3), "full": round(figures["full_match"], 3),
                            "asked": asked}
     ood = [(g, p) for g, p in zip(gold, preds, strict=True) if g["intent"] == "out_of_scope"]
-    if path.stem.startswith("ood"):
+    if path.stem.startswith("ood") or (ood and len(ood) == len(gold)):
         false = sum(p["u"].ask is None and p["u"].intent not in HARMLESS for _, p in ood)
         out["false_action"] = round(false / max(1, len(ood)), 4)
     opt = [(g, p) for g, p in zip(gold, preds, strict=True) if g["intent"] == "opt_out"]

@@ -52,6 +52,10 @@ CUSTOMER: tuple[Intent, ...] = (
             "(change|switch) (it|my appointment) to {when}",
             "(could|can) you (guys )?come (on|by) {date} [instead]",
             "(would|could) {date} (be possible|work) instead",
+            "(i need|i want|i'd like) to change (my|the|our) appointment",
+            "(that day's|that's) bad for me, what about {date}",
+            "(could|can) you move it to (the afternoon|the morning|later|earlier)[, like {time}]",
+            "is there any way to get an (earlier|later) (slot|time)[, maybe {time}]",
         ),
     ),
     Intent(
@@ -71,6 +75,9 @@ CUSTOMER: tuple[Intent, ...] = (
             "(we|i) went with someone else[, (so )?cancel]",
             "(never mind|forget) the appointment",
             "(i'd like to|i want to) cancel (my|the|our) (service|visit|appointment)",
+            "(my landlord|the landlord|my neighbor|my brother) (took care of|fixed) it[,] so (you can )?take us off"
+            " the schedule",
+            "(you can )?take (us|me|it) off the schedule",
         ),
     ),
     Intent(
@@ -111,6 +118,13 @@ CUSTOMER: tuple[Intent, ...] = (
             "what do you (guys )?charge (for|to) {service}",
             "(how much|what) (do|would) i (pay|be looking at) for {service}",
             "do you charge (to come out|for estimates|a fee)",
+            "(is|was) the {service} still {amount}[ or did (that|it) go up]",
+            "what's your (service call|trip|diagnostic) fee",
+            "(is|was) the {service} still {amount}[ or did (that|it) go up]",
+            "what's your (service call|trip|diagnostic) fee",
+            "what's the (price|cost|damage)[ on that][?]",
+            "(what's|how much is) the (price|cost|charge) (for that|for it|going to be)",
+            "how much (is it|does it cost|would that be)[?]",
         ),
     ),
     Intent(
@@ -131,6 +145,8 @@ CUSTOMER: tuple[Intent, ...] = (
             "(i'll|we'll) (pay|send) half {date} and the rest {date}",
             "(i'll|we'll) (drop off|mail) a check {date}",
             "(i'm|we're) (going to|gonna) pay (it|that|the invoice) (off )?{date}",
+            "give me (till|until) {date} and (i'll|we'll) have it",
+            "(i can|i'll) (have|get) it to you by {date}",
         ),
     ),
     Intent(
@@ -157,6 +173,10 @@ CUSTOMER: tuple[Intent, ...] = (
             "(i'll be honest|to be honest)[,] {comment}",
             "(i want|i'd like|i wanted|can i) to (leave|give|share) (some|a little|my|quick) feedback",
             "i (have|got) (some )?feedback (for you|about the visit)",
+            "(i'm|we're) not happy[,] {comment}",
+            "on a scale of one to (five|ten)[,] i'd (say|give you) [a] {rating}",
+            "(you can )?tell your (tech|guy|plumber) {comment}",
+            "rating[?] uh[,] {rating} i guess",
         ),
     ),
     Intent(
@@ -173,6 +193,8 @@ CUSTOMER: tuple[Intent, ...] = (
             "bad time[, call (back|later)]",
             "(ring|call) me (back )?(after|around) {time}",
             "(i'm|we're) (in the middle of something|on the other line)",
+            "my (wife|husband|partner|landlord) handles (this|that)[,] call back (tonight|later|tomorrow)[ when"
+            " (she's|he's) home]",
         ),
     ),
     Intent(
@@ -190,6 +212,9 @@ CUSTOMER: tuple[Intent, ...] = (
             "not looking (for|to do) that [right now]",
             "(we|i) (went|are going) with (another|a different) company",
             "(we're|i'm) gonna hold off",
+            "(we|i) just (got|put in|replaced|bought) a new (furnace|ac|water heater|system)[,] so (no|we're good)",
+            "that's not something (we|i) need",
+            "we're renting[,] the landlord handles (all )?that",
         ),
     ),
     Intent(
@@ -197,7 +222,8 @@ CUSTOMER: tuple[Intent, ...] = (
         check="Just to check: would you like us to stop calling you?",
         cues=(r"\b(?:stop|quit|cease) (?:calling|contacting|texting|bothering|ringing)\b|\b(?:do not|never) (?:call"
               r"|contact|text|ring)(?: me| us| this number| here)? ?(?:again|anymore|ever)\b|\btake (?:me|us|my number"
-              r"|this number) off\b|\bremove (?:me|us|my number|this number)\b|\bunsubscribe\b|\bno more calls\b"
+              r"|this number) off(?! (?:the|your|my) (?:schedule|calendar|books))\b"
+              r"|\bremove (?:me|us|my number|this number)\b|\bunsubscribe\b|\bno more calls\b"
               r"|\blose (?:my|this) number\b|\bdelete (?:my|this) number\b|\bdo not call (?:list|registry)\b"
               r"|\b(?:off|from) (?:your|the) (?:call |calling |contact )?list\b|\bopt (?:me )?out\b",),
         templates=(
@@ -217,6 +243,8 @@ CUSTOMER: tuple[Intent, ...] = (
             "(forget|lose) (my|this) number",
             "(i said|i told you) (stop|don't call)",
             "(leave me|leave us) alone[, (stop|quit) calling]",
+            "(i'm )?not interested and (don't|do not) call (back|again)[, ever]",
+            "(i want|put me) off your (list|calling list)",
         ),
     ),
     Intent(
@@ -238,6 +266,9 @@ CUSTOMER: tuple[Intent, ...] = (
             "(you|you've) (must )?(have|dialed) the wrong (number|person)",
             "(i|we) don't know (any|a|anyone named) {firstname}",
             "(who|what) (is|are) you (looking|trying to reach)[? not me]",
+            "(i'm not|this isn't) (him|her|them)[, this is a business line]",
+            "you('ve| have) got me confused with someone else",
+            "we never had any (plumbing|electrical|hvac) work done[, you've got the wrong (person|number)]",
         ),
     ),
     Intent(

@@ -65,6 +65,7 @@ PERSONAL: tuple[Intent, ...] = (
             "how's (this|next) week looking",
             "upcoming (jobs|work|appointments)",
             "what's lined up for the next {days}",
+            "how many jobs (we|i|do we|do i) (got|have) lined up (next|in the next|over the next) {days}",
         ),
     ),
     Intent(
@@ -89,6 +90,8 @@ PERSONAL: tuple[Intent, ...] = (
             "what did we (quote|write up) for {jobref}",
             "{job} details",
             "info on {jobref}",
+            "what are the notes on {jobref}",
+            "(read|give) me the notes (on|for) {jobref}",
         ),
     ),
     Intent(
@@ -115,6 +118,11 @@ PERSONAL: tuple[Intent, ...] = (
             "make a (new )?(appointment|booking) for {customer} [{date}] [at {time}]",
             "(create|make|new|add) a job for {customer}, {title}, {date} [at {time}][, {duration}]",
             "{customer}[,] {title}[,] {date} [at {time}][,] (book it|put it in|set it up|make a job)",
+            "new job {customer} {title} {date} [{time}]",
+            "(schedule|book) {customer} for (a|an) {title} {date} [at {time}]",
+            "put {customer} down for (a|an) {title} {date}[, it'll take (about )?{duration}]",
+            "(add|create) a job, customer('s| is) {customer}, {title}[, {duration}], {date} [at {time}]",
+            "we need a job (created|set up|made) for {customer}[, they need (a|an) {title}]",
         ),
     ),
     Intent(
@@ -143,6 +151,7 @@ PERSONAL: tuple[Intent, ...] = (
             "(all )?(done|finished) (here|at the {customer} place)",
             "(just )?(finished|wrapped) up at {customer}'s",
             "(we )?knocked out {jobref}",
+            "(park|shelve|pause) {jobref} for now[, they're (away|out of town) till {date}]",
         ),
     ),
     Intent(
@@ -243,6 +252,8 @@ PERSONAL: tuple[Intent, ...] = (
             "(add|put) {milestone} as a milestone (on|for|to) {projref} [{date}]",
             "milestone for {projref} {milestone} [{date}]",
             "(set up|make) a {milestone} milestone (on|for) {projref} [for {date}]",
+            "(add|create) a (checkpoint|milestone), {projref}, {milestone}, {date}",
+            "(can you )?add a (checkpoint|milestone) to {projref}, {milestone}[, by {date}]",
         ),
     ),
     Intent(
@@ -436,6 +447,7 @@ PERSONAL: tuple[Intent, ...] = (
             "{customer} is a new (customer|client|lead)[, number is {phone}]",
             "(add|create) {customer} [phone number {phone}]",
             "(i|we) (got|have) a new (customer|lead) {customer} [at {phone}]",
+            "new contact[,] name's {customer}[,] (his|her|their) (cell|number|phone) is {phone}",
         ),
     ),
     Intent(
@@ -457,6 +469,9 @@ PERSONAL: tuple[Intent, ...] = (
             "(contact note|add a contact note) for {customer}[,:] {note}",
             "(note|log) on the {customer} contact[:] {note}",
             "{customer}[,] (note|keep in mind) {note}",
+            "(on|for) {customer} put (that|down) {note}",
+            "note for {customer}, {note}",
+            "(write|put) down for {customer} that {note}",
         ),
     ),
     Intent(
@@ -512,6 +527,9 @@ PERSONAL: tuple[Intent, ...] = (
             "(reorder|order) {product}[,] {quantity} (boxes|cases|jugs|rolls|packs|bags)",
             "(order|get) {quantity} (boxes|cases|jugs|rolls) of {product}",
             "(reorder|order) (the )?{product}[,] (like|about) a (box|case) of {quantity}",
+            "we need {product} ordered",
+            "put in a (po|purchase order) for {quantity} {product}",
+            "(we're|i'm) low on {product}[,] get {quantity} (feet|boxes|rolls|more) coming",
         ),
     ),
     Intent(
@@ -530,6 +548,7 @@ PERSONAL: tuple[Intent, ...] = (
             "(put|set) a reminder (in|on my phone) to {reminder} [{when}]",
             "(ping|nudge) me {when} to {reminder}",
             "(can you|please) remind me to {reminder}",
+            "(ping|buzz) me at {time} to {reminder}",
         ),
     ),
     Intent(
@@ -547,6 +566,8 @@ PERSONAL: tuple[Intent, ...] = (
             "(start|pull up) navigation (to|for) {jobref}",
             "how long (will it take|to drive) to {jobref}",
             "(get me|point me) to {customer}'s place",
+            "(what's|which is) the (fastest|quickest|best) way (over )?to {customer}",
+            "how long's the drive (to|over to) {customer}",
         ),
     ),
     Intent(
@@ -562,6 +583,8 @@ PERSONAL: tuple[Intent, ...] = (
             "how hot (is it going to|will it) (be|get) {date}",
             "what's the temperature (at|for) {jobref}",
             "(any|is there) (wind|rain|weather) {date} (at|near|by) {jobref}[, (i got|there's) (roof|outdoor) work]",
+            "what's it like (outside|out there)[ {date}]",
+            "how (cold|hot|windy)('s it| is it) (gonna|going to) be (out )?at {jobref} {date}",
         ),
     ),
     Intent(
@@ -578,6 +601,8 @@ PERSONAL: tuple[Intent, ...] = (
             "(let me|i want to) (work in|switch to) {business}",
             "(go|switch|flip) (back|over) to {business}",
             "(i'm|we're) working (for|as) {business} (today|now)[, switch (over )?to it]",
+            "put me on the {business} account",
+            "(swap|switch) to my (electrical|plumbing|hvac|other) (company|business)[, {business}]",
         ),
     ),
 )
