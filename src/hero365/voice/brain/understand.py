@@ -34,6 +34,8 @@ ASK_BELOW = 0.4
 PROTECT_ABOVE = 0.2
 #: The least marginal probability at which a tagged span is taken (chosen on the development set).
 TAGGER_SURE = 0.5
+#: At this, the tagger's span is taken over the reader's (a name the business knows stays the reader's).
+TAGGER_FIRST = 0.9
 #: ... and a customer the reader found no trace of (a wrong name sends the tools looking for someone else).
 TAGGER_NEW_NAME = 0.7
 #: The confidence a matched cue stands for.
@@ -137,7 +139,7 @@ def _tagged(text: str, intent: str, slots: dict[str, Any], names: Lexicon | None
         kind = _KINDS.get(slot)
         known = bool(names and kind and ruled and names.find(kind, str(ruled)))
         cut_short = kind is not None and len(value) > len(str(ruled)) and str(ruled).lower() in value and not known
-        if ruled is None or (cut_short and slot in ("customer", "business")):
+        if ruled is None or (cut_short and slot in ("customer", "business")) or (sure >= TAGGER_FIRST and not known):
             out[slot] = value
     return out
 

@@ -80,7 +80,9 @@ SERVICES = ["drain cleaning", "water heater flush", "water heater install", "ac 
             "service call", "maintenance plan", "repipe", "main line clearing", "breaker replacement",
             "lighting install", "generator install", "dryer vent cleaning", "mini split install"]
 
-TITLES = ["replace the water heater", "fix a leaking faucet", "kitchen sink clog", "furnace not heating",
+TITLES = ["furnace tune up", "ac tune up", "heat pump check up", "drain clean out", "sewer line clean out",
+          "water heater flush", "gas line hook up", "dryer vent clean up", "panel swap out", "smoke detector change out",
+          "replace the water heater", "fix a leaking faucet", "kitchen sink clog", "furnace not heating",
           "ac not cooling", "install a ceiling fan", "replace the thermostat", "check the breaker panel",
           "garbage disposal jammed", "running toilet", "low water pressure", "install ev charger",
           "bathroom remodel rough in", "replace shutoff valve", "sewer backup", "outlets not working",
@@ -103,7 +105,9 @@ CHATTER = ["i swear my memory is shot", "traffic is nuts today", "i'm running be
            "i'm in the truck", "my hands are full", "long day", "real quick", "if that makes sense", "you know",
            "i think", "no rush", "when you get a sec", "my wife's asking", "we're slammed", "anyway"]
 
-MILESTONES = ["rough in", "final inspection", "drywall", "fixtures set", "permit approved", "demo done",
+MILESTONES = ["framing done", "rough in complete", "tile finished", "inspection passed", "drywall hung",
+              "demo finished", "electrical roughed in", "fixtures installed", "paint done", "permit pulled",
+              "rough in", "final inspection", "drywall", "fixtures set", "permit approved", "demo done",
               "trim out", "city inspection", "punch list", "tile done", "cabinets installed", "walkthrough"]
 
 NOTES = ["called about the estimate", "called about a leak under the sink", "called to complain about the bill",
