@@ -280,8 +280,8 @@ class Policy:
             spec = BY_NAME[u.ask[0]]
             return Decision(say=spec.check or f"Do you want to {spec.gloss}?", intent="clarify", unsure=True)
         first, second = (BY_NAME[i].gloss for i in u.ask)
-        about = _about(u.slots)
-        return Decision(say=f"{about}Do you want to {first}, or {second}?", intent="clarify", unsure=True)
+        return Decision(say=f"{_about(u.slots)} do you want to {first}, or {second}?", intent="clarify",
+                        unsure=True)
 
     def _clarified(self, clarify: Clarify, text: str, reply_kind: str | None, focus: dict[str, Any],
                    answer: Understanding) -> Decision | None:
@@ -305,8 +305,11 @@ class Policy:
                 if re.search(rf"\b(?:the )?{word}(?: one)?\b", low):
                     chosen = options[i]
                     break
+            if chosen is None and answer.intent in options and answer.confidence >= 0.5:
+                chosen = answer.intent  # "the follow-up" reads as the follow-up it names
             if chosen is None:
-                best = process.extractOne(low, {o: BY_NAME[o].gloss for o in options}, scorer=fuzz.token_set_ratio)
+                glosses = {o: BY_NAME[o].gloss.replace("-", " ") for o in options}
+                best = process.extractOne(low.replace("-", " "), glosses, scorer=fuzz.token_set_ratio)
                 if best and best[1] >= 60:
                     chosen = best[2]
             if chosen is None and reply_kind in ("deny", "cancel"):
@@ -406,13 +409,13 @@ def _last_question(said: str) -> str:
 
 
 def _about(slots: dict[str, Any]) -> str:
-    """'About job 23: ' / 'About Garcia: ' for a clarifying question, from what was understood."""
+    """'About job 23,' / 'About Garcia,' to open a clarifying question, from what was understood."""
     for kind in ("job", "invoice", "estimate", "project"):
         if slots.get(kind) is not None:
-            return f"About {kind} {slots[kind]}: "
+            return f"About {kind} {slots[kind]},"
     if slots.get("customer"):
-        return f"About {str(slots['customer']).title()}: "
-    return "Just to be sure: "
+        return f"About {str(slots['customer']).title()},"
+    return "Just to be sure,"
 
 
 def _new_command(values: dict[str, Any], p: Understanding, names: Lexicon | None) -> bool:

@@ -22,6 +22,7 @@ from .learn.model import shipped
 from .learn.tagger import shipped_tagger
 from .nlu import Lexicon
 from .nlu.frames import fill
+from .nlu.lexicon import singular
 from .nlu.normalize import normalize
 from .nlu.slots import Extractor
 from .registry import BY_NAME, CONTROL, for_speaker
@@ -30,6 +31,8 @@ Engine = Literal["combined", "model"]
 
 #: Below this confidence an in-scope reading is asked about, not acted on.
 ASK_BELOW = 0.4
+#: An unsure "out of scope" with an in-scope reading at least this likely asks about that reading instead.
+OUT_OF_SCOPE_RUNNER_UP = 0.15
 #: A protected intent (opt-out, wrong number, a person) this likely is asked about even when it is not the best.
 PROTECT_ABOVE = 0.2
 #: The least marginal probability at which a tagged span is taken (chosen on the development set).
@@ -99,10 +102,15 @@ def _ask(intent: str, confidence: float, scores: list[tuple[str, float]]) -> tup
     protected = [i for i, p in scores if p >= PROTECT_ABOVE and i != intent and BY_NAME[i].protected]
     if protected and not BY_NAME[intent].protected:
         return (protected[0],)
-    if confidence >= ASK_BELOW or intent in CONTROL:
+    if confidence >= ASK_BELOW:
         return None
-    others = [i for i, _ in scores if i != intent and i not in CONTROL]
-    return (intent, others[0]) if others else None
+    others = [(i, p) for i, p in scores if i != intent and i not in CONTROL]
+    if intent == "out_of_scope":  # "I can't help with that" only when nothing in scope is close
+        close = [i for i, p in others[:2] if p >= OUT_OF_SCOPE_RUNNER_UP]
+        return tuple(close) or None
+    if intent in CONTROL:
+        return None
+    return (intent, others[0][0]) if others else None
 
 
 _REFS = ("job", "invoice", "estimate", "project")
@@ -112,6 +120,8 @@ _LEAD = re.compile(r"^(?:the|mr|mrs|ms|miss|mister|missus|dr|doctor)\.? ", re.I)
 
 def _value(slot: str, said: str, text: str) -> str:
     value = said.lower().strip(" ,.:")
+    if slot in ("product", "service"):
+        return singular(value)  # "water heaters" is the water heater the business stocks
     if slot == "customer":  # "the Hendersons" are the Henderson family
         family = value.startswith("the ") or bool(re.search(rf"\bthe {re.escape(said)}", text, re.I))
         value = re.sub(r"(?:'s|s'|’s)$", "", _LEAD.sub("", value))

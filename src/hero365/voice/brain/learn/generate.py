@@ -339,6 +339,30 @@ def render(parts: list[tuple[str, str | None]]) -> tuple[str, tuple[Span, ...]]:
     return out, tuple((at(s), min(at(e - 1) + 1, len(out)), slot) for s, e, slot in spans)
 
 
+def _every(tree: list, limit: int = 48) -> list[str]:
+    """Every sentence of a template that has no `{slot}` and at most `limit` of them (replies such as "sure" must
+    each be seen, not left to chance); [] otherwise."""
+    def expand(nodes: list) -> list[str] | None:
+        out = [""]
+        for node in nodes:
+            if isinstance(node, str):
+                choices = [node]
+            elif node[0] == "slot":
+                return None
+            else:
+                options = [expand(alt) for alt in node[1]]
+                if any(o is None for o in options):
+                    return None
+                choices = [c for o in options for c in o or []] + ([""] if node[0] == "opt" else [])
+            out = [a + b for a in out for b in choices]
+            if len(out) > limit:
+                return None
+        return out
+
+    found = expand(tree)
+    return [" ".join(t.split()) for t in found] if found else []
+
+
 def examples(intents: Iterable[Intent] = INTENTS, *, per_template: int = 40, seed: int = 13,
              names: Names | None = None) -> Iterator[Example]:
     """Labelled sentences for every intent and speaker; the same seed gives the same sentences."""
@@ -350,6 +374,12 @@ def examples(intents: Iterable[Intent] = INTENTS, *, per_template: int = 40, see
             tree = _parse(template)
             tries = per_template * 2 if ("(" in template or "{" in template or "[" in template) else 2
             made = 0
+            for words in _every(tree):  # a short template without values: each of its sentences, bare
+                key = (intent.name, words)
+                if words and key not in seen:
+                    seen.add(key)
+                    for speaker in intent.speakers:
+                        yield Example(words, intent.name, speaker)
             for _ in range(tries):
                 if made >= (per_template if "{" in template or "(" in template else 2):
                     break

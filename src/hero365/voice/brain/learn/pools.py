@@ -81,7 +81,8 @@ SERVICES = ["drain cleaning", "water heater flush", "water heater install", "ac 
             "lighting install", "generator install", "dryer vent cleaning", "mini split install"]
 
 TITLES = ["furnace tune up", "ac tune up", "heat pump check up", "drain clean out", "sewer line clean out",
-          "water heater flush", "gas line hook up", "dryer vent clean up", "panel swap out", "smoke detector change out",
+          "water heater flush", "gas line hook up", "dryer vent clean up", "panel swap out",
+          "smoke detector change out",
           "replace the water heater", "fix a leaking faucet", "kitchen sink clog", "furnace not heating",
           "ac not cooling", "install a ceiling fan", "replace the thermostat", "check the breaker panel",
           "garbage disposal jammed", "running toilet", "low water pressure", "install ev charger",

@@ -125,6 +125,9 @@ CUSTOMER: tuple[Intent, ...] = (
             "what's the (price|cost|damage)[ on that][?]",
             "(what's|how much is) the (price|cost|charge) (for that|for it|going to be)",
             "how much (is it|does it cost|would that be)[?]",
+            "how much (is|are|for|would be) (a new roof|new windows|a new fence|new gutters|a whole house generator"
+            "|a new deck|solar panels|a new furnace|a new ac unit)",
+            "(what|how much) would (a new roof|new windows|a new furnace|a sump pump) (run|cost) (me|us)",
         ),
     ),
     Intent(
