@@ -33,7 +33,20 @@ OUT_OF_SCOPE = {
 _FILLERS = re.compile(r"^(?:(?:uh|um|er|oh|well|so|okay|ok|yeah|yes|no|nope|sorry|actually|i mean|it's|it is|"
                       r"that's|that is|make it|let's say|for|to|the|with|at|on|call it|named|called)\b[\s,]*)+")
 _DENY_PREFIX = re.compile(r"^(?:no|nope|nah|not|wrong|actually|sorry|i mean|make that|change (?:it|that) to)\b")
-_ORDINALS = {"first": 0, "1st": 0, "one": 0, "former": 0, "second": 1, "2nd": 1, "two": 1, "latter": 1, "last": -1}
+_ORDINALS = {"first": 0, "1st": 0, "former": 0, "second": 1, "2nd": 1, "latter": 1, "third": 2, "3rd": 2, "last": -1}
+#: A bare number picks by position only when said alone ("one", "number two").
+_NUMBERED = {"one": 0, "two": 1, "three": 2}
+
+
+def ordinal(text: str, options: list[str] | tuple[str, ...]) -> str | None:
+    """The option picked by position: "the second one", "the last", "number two" ("second one" is not "one")."""
+    for word, i in _ORDINALS.items():
+        if re.search(rf"\b{word}\b", text) and -len(options) <= i < len(options):
+            return options[i]
+    m = re.fullmatch(r"(?:the |number )?(one|two|three)", text.strip())
+    if m and _NUMBERED[m.group(1)] < len(options):
+        return options[_NUMBERED[m.group(1)]]
+    return None
 
 
 @dataclass
@@ -168,10 +181,9 @@ def fill_slot(asking: str, text: str, now: datetime, names: Lexicon | None) -> d
 def choose(text: str, options: list[str]) -> str | None:
     """Which of the offered options the user picked ("Bob", "the first one", "Bobby Smithers")."""
     low = _clean(text)
-    ordinals = {"first": 0, "1st": 0, "one": 0, "second": 1, "2nd": 1, "two": 1, "third": 2, "3rd": 2, "last": -1}
-    for word, i in ordinals.items():
-        if re.search(rf"\b(?:the )?{word}(?: one)?$", low) and options:
-            return options[i]
+    picked = ordinal(low, options)
+    if picked is not None:
+        return picked
     exact = [o for o in options if low and (low == o.lower() or low in o.lower().split())]
     if len(exact) == 1:
         return exact[0]
@@ -187,6 +199,8 @@ class Policy:
 
     def __init__(self) -> None:
         self.d = Dialogue()
+        #: This turn's words and context (a clarifying question keeps them to act on the answer).
+        self._said: tuple[str, str, datetime, Lexicon | None] = ("", "personal", datetime.min, None)
 
     def decide(self, text: str, speaker: str, now: datetime, tools: ToolArgs, focus: dict[str, Any],
                names: Lexicon | None = None, has_pending: bool = False,
@@ -204,8 +218,7 @@ class Policy:
             return Decision(say=self.d.last_reply or "I haven't said anything yet.", intent="repeat")
         reply_kind = classify_reply(low)
         clarify, self.d.clarify = self.d.clarify, None
-        if u.ask is not None:
-            self.d.clarify = Clarify(u.ask, u, text, speaker, now, names)
+        self._said = (text, speaker, now, names)
         if clarify is not None:
             picked = self._clarified(clarify, text, reply_kind, focus, u)
             if picked is not None:
@@ -276,6 +289,7 @@ class Policy:
     def _ask(self, u: Understanding) -> Decision:
         """One short question instead of a guess: a protected intent checked, or the two best readings."""
         assert u.ask is not None
+        self.d.clarify = Clarify(u.ask, u, *self._said)
         if len(u.ask) == 1:
             spec = BY_NAME[u.ask[0]]
             return Decision(say=spec.check or f"Do you want to {spec.gloss}?", intent="clarify", unsure=True)
@@ -301,10 +315,7 @@ class Policy:
                 chosen = reading.intent
         else:
             low = _clean(text)
-            for word, i in _ORDINALS.items():
-                if re.search(rf"\b(?:the )?{word}(?: one)?\b", low):
-                    chosen = options[i]
-                    break
+            chosen = ordinal(low, options)
             if chosen is None and answer.intent in options and answer.confidence >= 0.5:
                 chosen = answer.intent  # "the follow-up" reads as the follow-up it names
             if chosen is None:

@@ -22,7 +22,7 @@ from .learn.model import shipped
 from .learn.tagger import shipped_tagger
 from .nlu import Lexicon
 from .nlu.frames import fill
-from .nlu.lexicon import singular
+from .nlu.lexicon import HEADS, singular
 from .nlu.normalize import normalize
 from .nlu.slots import Extractor
 from .registry import BY_NAME, CONTROL, for_speaker
@@ -123,7 +123,9 @@ def _value(slot: str, said: str, text: str) -> str:
     if slot in ("product", "service"):
         return singular(value)  # "water heaters" is the water heater the business stocks
     if slot == "customer":  # "the Hendersons" are the Henderson family
-        family = value.startswith("the ") or bool(re.search(rf"\bthe {re.escape(said)}", text, re.I))
+        after = re.search(rf"{re.escape(said)}'?\s+(\w+)", text, re.I)
+        modifies = bool(after and after.group(1).lower() in HEADS)  # "the Papadopoulos house": a name as it is
+        family = not modifies and (value.startswith("the ") or bool(re.search(rf"\bthe {re.escape(said)}", text, re.I)))
         value = re.sub(r"(?:'s|s'|’s)$", "", _LEAD.sub("", value))
         if family and re.search(r"[^s]s$", value) and len(value) > 4:
             value = value[:-1]
@@ -138,8 +140,8 @@ def _tagged(text: str, intent: str, slots: dict[str, Any], names: Lexicon | None
         return slots
     out = dict(slots)
     for slot, (said, sure) in tagger.spans(text, intent).items():
-        if slot not in spec.slots or (slot == "customer" and any(r in out for r in _REFS)):
-            continue
+        if slot not in spec.slots or (slot == "customer" and any(r in out for r in _REFS) and sure < TAGGER_FIRST):
+            continue  # "chen paid invoice 1023": both, when the tagger is sure of the name
         value, ruled = _value(slot, said, text), out.get(slot)
         if not value or sure < (TAGGER_NEW_NAME if slot == "customer" and ruled is None else TAGGER_SURE):
             continue

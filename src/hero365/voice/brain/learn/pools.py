@@ -47,7 +47,10 @@ ODD_LAST = ["o'brien", "o'neil", "o'connor", "o'malley", "o'reilly", "d'angelo",
             "smith-jones", "garcia-lopez", "lee-chen", "st. john", "van der berg", "de la cruz", "del rio",
             "mcintyre", "fitzgerald", "o'hara", "dubois", "le blanc"]
 
-COMPANIES = ["smith plumbing supply", "valley electric", "metro hvac supply", "johnson roofing", "city heating and air",
+COMPANIES = ["first baptist of austin", "church of the redeemer", "bank of the hills", "sisters of mercy clinic",
+             "house of pies", "city of round rock", "knights of columbus hall", "st. luke's church of christ",
+             "university of texas annex", "boys and girls club of dallas",
+             "smith plumbing supply", "valley electric", "metro hvac supply", "johnson roofing", "city heating and air",
              "northgate plumbing", "ace electrical contractors", "premier air", "lakeside property services",
              "riverside baptist church", "lakeview apartments", "acme property management", "sunset diner",
              "desert palms hoa", "st. mark's church", "oak ridge elementary", "hillside dental",
@@ -106,12 +109,17 @@ CHATTER = ["i swear my memory is shot", "traffic is nuts today", "i'm running be
            "i'm in the truck", "my hands are full", "long day", "real quick", "if that makes sense", "you know",
            "i think", "no rush", "when you get a sec", "my wife's asking", "we're slammed", "anyway"]
 
-MILESTONES = ["framing done", "rough in complete", "tile finished", "inspection passed", "drywall hung",
+MILESTONES = ["final walkthrough with the owner", "rough in inspection with the city", "second floor drywall done",
+              "boiler commissioning", "fixtures set in both bathrooms", "third floor repipe done",
+              "framing done", "rough in complete", "tile finished", "inspection passed", "drywall hung",
               "demo finished", "electrical roughed in", "fixtures installed", "paint done", "permit pulled",
               "rough in", "final inspection", "drywall", "fixtures set", "permit approved", "demo done",
               "trim out", "city inspection", "punch list", "tile done", "cabinets installed", "walkthrough"]
 
-NOTES = ["called about the estimate", "called about a leak under the sink", "called to complain about the bill",
+NOTES = ["customer has two dogs, use the back gate", "water heater is original, recommend replacing",
+         "old galvanized lines, will need a repipe", "tenant works nights, call after noon",
+         "access through the alley, gate code four four one two", "breaker panel is full, no room for the circuit",
+         "called about the estimate", "called about a leak under the sink", "called to complain about the bill",
          "stopped by the shop", "called asking about a water heater", "emailed about the invoice",
          "the dog is friendly", "gate code is four four one two", "customer wants a quote for a new sink",
          "waiting on parts", "left a voicemail", "needs a second visit", "use the side door",
@@ -120,7 +128,9 @@ NOTES = ["called about the estimate", "called about a leak under the sink", "cal
          "ordered the replacement valve", "wants it done before the holidays", "breaker is double tapped",
          "she prefers texts", "the attic access is in the closet", "paid half up front"]
 
-REMINDERS = ["eat something", "call the bank", "pick up the kids", "take my meds", "move the truck",
+REMINDERS = ["pick up the permit at the city building", "drop the keys off at the office",
+             "call the supply house about the back order", "swap the filters at the church",
+             "eat something", "call the bank", "pick up the kids", "take my meds", "move the truck",
              "call the city about the permit",
              "check the crawl space vent", "bring the ladder back", "text the inspector", "buy more coffee",
              "call the supplier", "pick up parts", "order filters", "renew my license", "send the permit",

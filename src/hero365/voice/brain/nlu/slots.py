@@ -48,6 +48,9 @@ def strip_edges(
     return i, j
 
 
+_CORRECTION = re.compile(r"\b(?:no wait|no no|no|wait|i mean|actually|sorry|make that|scratch that|rather)\b")
+
+
 class Extractor:
     """Lazily computed spans of one utterance; slot readers share them."""
 
@@ -136,11 +139,19 @@ class Extractor:
     def customer(self, **kw: bool) -> Name | None:
         return find_customer(self.u, self.lexicon, **kw)
 
+    def _corrected(self, found: list[tuple[int, int, Any]]) -> bool:
+        """A second value said after a correction ("tuesday, no wait, wednesday"): the last one is meant."""
+        return len(found) > 1 and bool(_CORRECTION.search(" ".join(self.t[found[0][1]:found[-1][0]])))
+
     def date(self, last: bool = False) -> str | None:
-        return self.dates[-1 if last else 0][2].isoformat() if self.dates else None
+        if not self.dates:
+            return None
+        return self.dates[-1 if last or self._corrected(self.dates) else 0][2].isoformat()
 
     def time(self) -> str | None:
-        return self.times[0][2].strftime("%H:%M") if self.times else None
+        if not self.times:
+            return None
+        return self.times[-1 if self._corrected(self.times) else 0][2].strftime("%H:%M")
 
     def amount(self, extra: set[int] | None = None) -> tuple[int | float, int, int] | None:
         """(dollars, start, end): '450 dollars', 'for two fifty', else the largest free number."""

@@ -372,6 +372,8 @@ PERSONAL: tuple[Intent, ...] = (
             "estimate for {customer} {title} {amount}",
             "(create|write up|new|make) (an estimate|a quote) for {customer}, {title}[, (about|around)] {amount}",
             "{customer} (wants|needs) a (quote|bid|number) on {title}[, (about|around) {amount}]",
+            "quote {customer} (a|an) {title}[, {amount}]",
+            "(price|bid) out {title} for {customer}[, {amount}]",
         ),
     ),
     Intent(
