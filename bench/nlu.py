@@ -48,7 +48,7 @@ def default_sets() -> list[Path]:
     sets = [SHARED / "commands.jsonl"] if (SHARED / "commands.jsonl").exists() else []
     sets += sorted((ROOT / "src/hero365/voice/brain/learn/data").glob("*.jsonl"))
     sets += sorted((ROOT / "bench/nlu_dev").glob("*.jsonl"))
-    sets += sorted(p for folder in ROOT.glob("bench/nlu_sets*") for p in folder.glob("*.jsonl"))
+    sets += sorted(p for folder in sorted(ROOT.glob("bench/nlu_sets*")) for p in folder.glob("*.jsonl"))
     return sets
 
 

@@ -303,6 +303,9 @@ class Policy:
         confident new command is a new command ("what's on tomorrow" after "schedule, or a new job?")."""
         options, reading = clarify.options, clarify.reading
         chosen: str | None = None
+        by_position = ordinal(_clean(text), options) if len(options) > 1 else None
+        if by_position is not None:  # "the second one"
+            return self._chosen(by_position, clarify, focus)
         confident = answer.ask is None and answer.confidence >= 0.8 and answer.intent not in CONTROL
         if confident and answer.intent not in options:
             return None
@@ -325,11 +328,14 @@ class Policy:
                     chosen = best[2]
             if chosen is None and reply_kind in ("deny", "cancel"):
                 return Decision(say="Okay, never mind.", intent=reply_kind)
-        if chosen is None:
-            return None
+        return None if chosen is None else self._chosen(chosen, clarify, focus)
+
+    def _chosen(self, chosen: str, clarify: Clarify, focus: dict[str, Any]) -> Decision:
+        """Do the reading picked by the answer to a clarifying question, with the words first said."""
         tool = BY_NAME[chosen].tool or chosen
         if tool not in self.d.tools:
             return Decision(say="Okay.", intent=chosen)
+        reading = clarify.reading
         slots = reading.slots if chosen == reading.intent else understand(
             clarify.text, clarify.speaker, clarify.now, names=clarify.names, intent=chosen).slots
         return self._complete(tool, slots, focus, intent=chosen)

@@ -152,8 +152,10 @@ class Filler:
         if r < 0.65:
             return rng.choice(["", "next ", "this ", "on ", "on ", "this coming "]) + rng.choice(WEEKDAYS) + rng.choice(
                 ["", "", " morning", " afternoon", " at noon"])
-        day = rng.randint(1, 28)
+        day = rng.randint(1, 31)
+        nth = f"{day}{'th' if 10 <= day % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(day % 10, 'th')}"  # 31st
         return rng.choice([f"{rng.choice(MONTHS)} {ordinal(day)}", f"the {ordinal(day)}", f"{rng.choice(MONTHS)} {day}",
+                           f"the {nth}", f"{rng.choice(MONTHS)} {nth}", f"on the {nth}",
                            f"in {cardinal(rng.randint(2, 10))} days", "next week", "end of the week", "monday week",
                            f"{rng.randint(1, 12)}/{day}"])
 
