@@ -50,6 +50,16 @@ def _parse(template: str) -> list:
     tokens = _TOKEN.findall(template)
     pos = 0
 
+    def choices(close: str) -> list:
+        """The alternatives up to `close` (the opening bracket already read), and the closing one."""
+        nonlocal pos
+        alts = [seq({"|", close})]
+        while pos < len(tokens) and tokens[pos] == "|":
+            pos += 1
+            alts.append(seq({"|", close}))
+        pos += 1
+        return alts
+
     def seq(stop: set[str]) -> list:
         nonlocal pos
         out: list = []
@@ -57,23 +67,13 @@ def _parse(template: str) -> list:
             tok = tokens[pos]
             pos += 1
             if tok == "(":
-                alts = [seq({"|", ")"})]
-                while pos < len(tokens) and tokens[pos] == "|":
-                    pos += 1
-                    alts.append(seq({"|", ")"}))
-                pos += 1  # ")"
-                if pos < len(tokens) and tokens[pos].startswith("?"):  # "(still )?" is optional, as in a regex
+                alts = choices(")")
+                optional = pos < len(tokens) and tokens[pos].startswith("?")  # "(still )?" as in a regex
+                if optional:
                     tokens[pos] = tokens[pos][1:]
-                    out.append(("opt", alts))
-                else:
-                    out.append(("alt", alts))
+                out.append(("opt" if optional else "alt", alts))
             elif tok == "[":
-                inner = [seq({"|", "]"})]
-                while pos < len(tokens) and tokens[pos] == "|":
-                    pos += 1
-                    inner.append(seq({"|", "]"}))
-                pos += 1  # "]"
-                out.append(("opt", inner))
+                out.append(("opt", choices("]")))
             elif tok.startswith("{") and tok.endswith("}"):
                 out.append(("slot", tok[1:-1]))
             else:
