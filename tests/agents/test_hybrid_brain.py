@@ -57,6 +57,7 @@ def unsure(clock, monkeypatch) -> str:  # type: ignore[no-untyped-def]
     text = UNSURE_CANDIDATES[0]
     confidence = understand(text, "personal", now).confidence
     monkeypatch.setattr(understanding, "ASK_BELOW", min(1.0, confidence + 0.01))
+    monkeypatch.setattr(understanding, "OUT_OF_SCOPE_RUNNER_UP", 0.0)
     assert understand(text, "personal", now).ask is not None
     return text
 

@@ -279,7 +279,7 @@ def _expand(tree: list, f: Filler) -> list[tuple[str, str | None]]:
 
 
 _LEADS = ["uh ", "um ", "so ", "okay so ", "hey ", "yeah ", "alright ", "quick one, ", "real quick ", "hi, ",
-          "listen, ", "oh and ", "also ", "um so ", "hey there, ", "well ", "ok ", "and "]
+          "listen, ", "oh and ", "also ", "um so ", "hey there, ", "well ", "ok ", "and ", "y'all ", "look, "]
 #: Request lead-ins, only before a sentence that starts with a command verb.
 _ASKS = ["can you ", "could you ", "can you go ahead and ", "go ahead and ", "i need you to ", "please ",
          "i want to ", "i'd like to ", "would you ", "let's ", "hey can you ", "i need to ", "we need to ", "can we ",

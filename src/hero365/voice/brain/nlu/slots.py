@@ -183,6 +183,9 @@ class Extractor:
             )
             if nxt in ("dollars", "dollar", "bucks"):
                 end += 1
+                cents = read_number(t, end + 1) if end < len(t) and t[end] == "and" else None
+                if cents and cents[0] < 100 and cents[1] < len(t) and t[cents[1]] in ("cents", "cent"):
+                    value, end = value + cents[0] / 100, cents[1] + 1  # "eighty nine dollars and fifty cents"
             candidates.append((score * 10_000_000 + float(value), value, i, end))
             i = end
         if not candidates:
