@@ -23,6 +23,7 @@ from ..state import SessionState
 from .nlu import Lexicon
 from .policy import Decision, Policy, ToolArgs
 from .registry import BY_TOOL
+from .understand import warm
 
 
 def _tool_name(tool: Any) -> str:
@@ -55,6 +56,7 @@ class LocalBrain(llm.LLM):
         super().__init__()
         self._state = state
         self.policy = Policy()
+        warm()  # the model loads once per process, when the first session starts, not on its first turn
         self._lexicon: tuple[float, int, Lexicon] | None = None
         self._zone: tuple[int, ZoneInfo] | None = None
         #: The last turn's decision time (ms), for metrics and the benchmark.

@@ -70,6 +70,12 @@ class Understanding:
         return replace(self, intent=self.contract, slots=slots)
 
 
+def warm() -> None:
+    """Load the model and the tagger now (a session's first turn should not pay for it)."""
+    shipped()
+    shipped_tagger()
+
+
 def understand(text: str, speaker: str, now: datetime, *, names: Lexicon | None = None,
                engine: Engine = "combined", intent: str | None = None) -> Understanding:
     """Read one utterance said by `speaker` ('personal' or 'customer') at the business's local `now`.
