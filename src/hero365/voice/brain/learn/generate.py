@@ -366,8 +366,10 @@ def _every(tree: list, limit: int = 48) -> list[str]:
 
 
 def examples(intents: Iterable[Intent] = INTENTS, *, per_template: int = 40, seed: int = 13,
-             names: Names | None = None) -> Iterator[Example]:
-    """Labelled sentences for every intent and speaker; the same seed gives the same sentences."""
+             names: Names | None = None, plain: bool = False) -> Iterator[Example]:
+    """Labelled sentences for every intent and speaker; the same seed gives the same sentences. `plain`: the
+    templates' own words only, without fillers, asides or a recogniser's slips (a recogniser's language model
+    stays sharp on what is said, and Whisper's words fill the rest)."""
     rng = random.Random(seed)
     filler = Filler(rng, names or Names())
     seen: set[tuple[str, str, str]] = set()
@@ -385,9 +387,11 @@ def examples(intents: Iterable[Intent] = INTENTS, *, per_template: int = 40, see
             for _ in range(tries):
                 if made >= (per_template if "{" in template or "(" in template else 2):
                     break
-                parts = _dress(_expand(tree, filler), rng, intent.name in CONTROL)
-                if rng.random() < 0.5:
-                    parts = _asr(parts, rng)
+                parts = _expand(tree, filler)
+                if not plain:
+                    parts = _dress(parts, rng, intent.name in CONTROL)
+                    if rng.random() < 0.5:
+                        parts = _asr(parts, rng)
                 text, spans = render(parts)
                 key = (intent.name, text)
                 if not text or key in seen:

@@ -52,7 +52,7 @@ def sentences(vocab: Vocabulary, per_template: int = 12, seed: int = 7) -> list[
     services = [s for s in (_words(s) for s in vocab.services) if s] or ["drain cleaning"]
     businesses = [b for b in (_words(b) for b in vocab.businesses) if b] or ["hero home services"]
     names = Names(customers=customers, products=products, services=services, businesses=businesses, own_only=True)
-    out = [_words(_spelled(e.text)) for e in examples(per_template=per_template, seed=seed, names=names)]
+    out = [_words(_spelled(e.text)) for e in examples(per_template=per_template, seed=seed, names=names, plain=True)]
     for name in customers:
         out += [f"tell me about the {name} job", f"call {name}", name]
     for name in products + services:
