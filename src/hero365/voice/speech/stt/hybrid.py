@@ -12,6 +12,7 @@ Critical actions are read back and confirmed anyway, so a misheard command is ca
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +31,7 @@ from ..audio import resample
 from .corpus import Vocabulary
 from .correct import Corrector, sound_closeness
 from .endpoint import Completeness, completeness
+from .g2p import cmudict
 from .sphinx import Decoder, DomainModel, Recognition, make_decoder, recognize
 from .whisper import transcribe_async
 
@@ -175,8 +177,9 @@ class HybridSTT(stt.STT):
         """Whisper wrote the command's own words as other English ("wug a check for 1250" for "log a check
         ...", "whether for job 18" for "weather ...", "let me talk the sales"): the two transcripts sound
         nearly the same, and the fast path's reads as a whole command a level more certain than Whisper's
-        (which reads as none, a weaker reading, or the same command with less of it: "talk the sales" is a
-        person, not sales). Speech outside the domain stays Whisper's:
+        (which reads as none, a weaker reading, or the same command with no more of it: "talk the sales" is a
+        person, not sales; "wug a check" is understood, but "log a check" is what was said). Speech outside the
+        domain stays Whisper's:
         its words make no command and the fast path's forced words sound different."""
         if not rec.text:
             return False
@@ -184,8 +187,9 @@ class HybridSTT(stt.STT):
         if (fast.intent == "out_of_scope" or fast.confidence < self.parse_min_confidence
                 or completeness(rec.text, fast) is Completeness.INCOMPLETE):
             return False
-        if fast.intent == slow.intent:  # the same command: the fast path's words only if they say more of it
-            if not (set(fast.slots) >= set(slow.slots) and fast.slots != slow.slots):
+        if fast.intent == slow.intent:  # the same command: the fast path's words if they say all of it, and
+            # either say it differently ("talk the sales" is a person, not sales) or Whisper wrote a non-word
+            if not set(fast.slots) >= set(slow.slots) or (fast.slots == slow.slots and not _nonwords(whisper_text)):
                 return False
         elif round(fast.confidence - slow.confidence, 6) < self.agree_margin:
             return False
@@ -217,6 +221,14 @@ class HybridSTT(stt.STT):
             type=stt.SpeechEventType.FINAL_TRANSCRIPT,
             alternatives=[stt.SpeechData(language="en", text=result.text, confidence=confidence)],
         )
+
+
+def _nonwords(text: str) -> bool:
+    """Whisper spelt a sound it did not know as no English word ("wug a check")."""
+    words = re.findall(r"[a-z']+", text.lower())
+    known = cmudict()
+    return any(w not in known and w.removesuffix("s") not in known and w.removesuffix("'s") not in known
+               for w in words)
 
 
 def correction_phrases(vocab: Vocabulary) -> list[str]:
