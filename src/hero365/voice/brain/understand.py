@@ -33,6 +33,8 @@ Engine = Literal["combined", "model"]
 ASK_BELOW = 0.4
 #: An unsure "out of scope" with an in-scope reading at least this likely asks about that reading instead.
 OUT_OF_SCOPE_RUNNER_UP = 0.15
+#: Below this, an "out of scope" that names a customer, a job or a day asks about its in-scope readings.
+UNSURE_OUT_OF_SCOPE = 0.6
 #: A protected intent (opt-out, wrong number, a person) this likely is asked about even when it is not the best.
 PROTECT_ABOVE = 0.2
 #: The least marginal probability at which a tagged span is taken (chosen on the development set).
@@ -98,6 +100,8 @@ def understand(text: str, speaker: str, now: datetime, *, names: Lexicon | None 
         if cued is not None and cued != intent:
             intent, confidence, source = cued, max(dict(scores).get(cued, 0.0), CUE_CONFIDENCE), "cue"
     ask = _ask(intent, confidence, scores) if engine == "combined" else None
+    if engine == "combined" and ask is None and intent == "out_of_scope" and confidence < UNSURE_OUT_OF_SCOPE:
+        ask = _named(u, now, names, scores)
     slots = fill(BY_NAME[intent].fill, Extractor(u, now, names))
     if engine == "combined":
         slots = _tagged(text, intent, slots, names)
@@ -117,6 +121,16 @@ def _ask(intent: str, confidence: float, scores: list[tuple[str, float]]) -> tup
     if intent in CONTROL:
         return None
     return (intent, others[0][0]) if others else None
+
+
+def _named(u: Any, now: datetime, names: Lexicon | None, scores: list[tuple[str, float]]) -> tuple[str, ...] | None:
+    """An unsure "out of scope" that names a customer, a job or a day ("the johnson one on friday") is about the
+    business: ask between its two best in-scope readings rather than say "I can't help with that"."""
+    others = [i for i, _ in scores if i not in CONTROL][:2]
+    if not others:
+        return None
+    said = fill(BY_NAME[others[0]].fill, Extractor(u, now, names))
+    return tuple(others) if any(k in said for k in (*_REFS, "customer", "date", "product")) else None
 
 
 _REFS = ("job", "invoice", "estimate", "project")
