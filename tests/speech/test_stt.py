@@ -165,7 +165,7 @@ async def test_a_spoken_command_is_recognised_on_the_fast_path(hybrid: HybridSTT
         hybrid.sphinx_min_confidence = default
     # the words as said, but for at most one sound-alike that means the same ("as" / "that's": the language model
     # comes from the registry's phrasings, which say both); the command read from them must be exact
-    said = "mark job forty two as complete".split()
+    said = ["mark", "job", "forty", "two", "as", "complete"]
     assert result.source == "sphinx" and len(result.text.split()) == len(said)
     assert sum(a != b for a, b in zip(result.text.split(), said, strict=True)) <= 1, result.text
     p = parse(result.text, "personal", NOW)
