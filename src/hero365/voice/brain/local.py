@@ -12,6 +12,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,16 +32,19 @@ def _tool_name(tool: Any) -> str:
     return str(getattr(info, "name", None) or getattr(tool, "id", "") or "")
 
 
+@cache
+def _arguments(tool: Any) -> frozenset[str]:
+    """The arguments a tool's signature takes (read once per tool, not on every turn)."""
+    try:
+        params = inspect.signature(tool).parameters
+    except (TypeError, ValueError):
+        return frozenset()
+    return frozenset(p for p in params if p not in ("context", "ctx", "self"))
+
+
 def tool_args(tools: list[Any]) -> ToolArgs:
     """Each tool's name and the arguments its signature takes (never a hand-kept copy)."""
-    out: ToolArgs = {}
-    for tool in tools:
-        try:
-            params = inspect.signature(tool).parameters
-        except (TypeError, ValueError):
-            params = {}
-        out[_tool_name(tool)] = frozenset(p for p in params if p not in ("context", "ctx", "self"))
-    return out
+    return {_tool_name(tool): _arguments(tool) for tool in tools}
 
 
 def speaker_of(tools: ToolArgs) -> str:
